@@ -79,7 +79,7 @@ public sealed class RData : IEquatable<RData>
                     return false;
                 }
 
-                rdata = new RData(bytes, [new NameRef(0, m), new NameRef(m, r - m)], null);
+                rdata = new RData(bytes, [new NameRef(0, DnsName.FromWire(bytes.AsSpan(0, m))), new NameRef(m, DnsName.FromWire(bytes.AsSpan(m, r - m)))], null);
                 return true;
             }
 
@@ -124,7 +124,7 @@ public sealed class RData : IEquatable<RData>
         }
 
         var target = DnsName.FromWire(bytes.AsSpan(offset, end - offset));
-        rdata = new RData(bytes, [new NameRef(offset, end - offset)], isTarget ? target : null);
+        rdata = new RData(bytes, [new NameRef(offset, target)], isTarget ? target : null);
         error = null;
         return true;
     }
@@ -179,5 +179,5 @@ public sealed class RData : IEquatable<RData>
     public override int GetHashCode() => (int)NameHash.Compute(_wire);
 }
 
-/// <summary>Where a name sits inside pre-encoded RDATA.</summary>
-internal readonly record struct NameRef(int Offset, int Length);
+/// <summary>A name inside pre-encoded RDATA: where it starts, and the name itself (for compression).</summary>
+internal readonly record struct NameRef(int Offset, DnsName Name);

@@ -1,0 +1,28 @@
+using Scriptable.Engine.Configuration;
+using Scriptable.Engine.Zones;
+
+namespace Scriptable.Engine.Model;
+
+/// <summary>
+/// Everything the query path reads, published as one immutable object by background work (zone loader
+/// now; policy compiler, geo and health later). A query reads the snapshot once and uses it throughout,
+/// so a reload never changes what a query in flight sees.
+/// </summary>
+public sealed class ServerSnapshot
+{
+    /// <summary>Creates a snapshot.</summary>
+    public ServerSnapshot(ZoneSet zones, DnsConfig config)
+    {
+        Zones = zones;
+        Config = config;
+    }
+
+    /// <summary>The zones served.</summary>
+    public ZoneSet Zones { get; }
+
+    /// <summary>Protocol settings.</summary>
+    public DnsConfig Config { get; }
+
+    /// <summary>An empty snapshot: every query refused.</summary>
+    public static ServerSnapshot Empty { get; } = new(ZoneSet.Empty, new DnsConfig());
+}

@@ -1,0 +1,184 @@
+using System.Net;
+using Scriptable.Engine.Model;
+using Scriptable.Engine.Protocol;
+using Scriptable.Engine.Zones;
+
+namespace Scriptable.Engine.Pipeline;
+
+/// <summary>
+/// The state of one query as it flows through the stages: the packet, what was parsed from it, what the
+/// stages decided, and the response buffer. One per receive loop or connection, reset and reused for every
+/// query (NSD's <c>query_reset</c>), so the query path allocates nothing.
+/// </summary>
+internal sealed class QueryContext
+{
+    /// <summary>Largest DNS message (TCP length prefix limit).</summary>
+    public const int MaxMessageSize = 65535;
+
+    private readonly byte[] _clientAddress = new byte[16];
+
+    /// <summary>Creates a context with its own response buffer.</summary>
+    public QueryContext()
+    {
+        Response = new byte[MaxMessageSize];
+    }
+
+    // ---- Input, set by the transport before each query.
+
+    /// <summary>The buffer holding the query.</summary>
+    public byte[] Query { get; private set; } = [];
+
+    /// <summary>Where the query starts in <see cref="Query"/>.</summary>
+    public int QueryOffset { get; private set; }
+
+    /// <summary>Length of the query in <see cref="Query"/>.</summary>
+    public int QueryLength { get; private set; }
+
+    /// <summary>How the query arrived.</summary>
+    public DnsTransport Transport { get; private set; }
+
+    /// <summary>The client's address octets (4 or 16).</summary>
+    public ReadOnlySpan<byte> ClientAddress => _clientAddress.AsSpan(0, ClientAddressLength);
+
+    /// <summary>4 for IPv4 clients, 16 for IPv6.</summary>
+    public int ClientAddressLength { get; private set; }
+
+    /// <summary>The client's port.</summary>
+    public int ClientPort { get; private set; }
+
+    /// <summary>The snapshot read once at Receive; every stage uses this one.</summary>
+    public ServerSnapshot Snapshot { get; set; } = ServerSnapshot.Empty;
+
+    // ---- Parsed by ParseStage.
+
+    /// <summary>True once the 12-octet header was read and the packet is a query (QR=0).</summary>
+    public bool HeaderValid { get; set; }
+
+    /// <summary>The query ID.</summary>
+    public ushort Id { get; set; }
+
+    /// <summary>The query's header flags word.</summary>
+    public ushort Flags { get; set; }
+
+    /// <summary>The header opcode.</summary>
+    public int Opcode => (Flags >> 11) & 0xF;
+
+    /// <summary>Offset just past the question in the query, or 0 if no question was read.</summary>
+    public int QuestionEnd { get; set; }
+
+    /// <summary>The question name.</summary>
+    public QueryName QName { get; } = new();
+
+    /// <summary>The question type.</summary>
+    public ushort QType { get; set; }
+
+    /// <summary>The question class.</summary>
+    public ushort QClass { get; set; }
+
+    /// <summary>True if the query carried a well-formed OPT record; the response then carries one too.</summary>
+    public bool HasEdns { get; set; }
+
+    /// <summary>The client's advertised UDP payload size.</summary>
+    public ushort ClientUdpSize { get; set; }
+
+    /// <summary>The EDNS version the client used.</summary>
+    public byte EdnsVersion { get; set; }
+
+    /// <summary>The DO bit (RFC 3225): remembered for DNSSEC and echoed.</summary>
+    public bool DnssecOk { get; set; }
+
+    /// <summary>True if the client asked for our NSID (RFC 5001).</summary>
+    public bool NsidRequested { get; set; }
+
+    /// <summary>The EDNS Client Subnet option, if any.</summary>
+    public ClientSubnet Ecs { get; } = new();
+
+    // ---- Decided by the stages.
+
+    /// <summary>The response code (may exceed 15: extended EDNS codes).</summary>
+    public int Rcode { get; set; }
+
+    /// <summary>The AA flag.</summary>
+    public bool Authoritative { get; set; }
+
+    /// <summary>The zone matched, or null.</summary>
+    public Zone? Zone { get; set; }
+
+    /// <summary>The sections to write.</summary>
+    public AnswerPlan Plan { get; } = new();
+
+    /// <summary>The ECS SCOPE PREFIX-LENGTH to return (0: the answer holds for every client).</summary>
+    public byte EcsScope { get; set; }
+
+    // ---- Output, written by FinalizeStage.
+
+    /// <summary>The response buffer.</summary>
+    public byte[] Response { get; }
+
+    /// <summary>Length of the response, 0 if nothing is to be sent.</summary>
+    public int ResponseLength { get; set; }
+
+    /// <summary>True if the response was truncated (TC=1).</summary>
+    public bool Truncated { get; set; }
+
+    /// <summary>The writer Finalize uses.</summary>
+    public MessageWriter Writer { get; } = new();
+
+    /// <summary>Per-context counters, summed by the metrics.</summary>
+    public QueryCounters Counters { get; } = new();
+
+    /// <summary>Starts a new query.</summary>
+    public void Reset(byte[] query, int offset, int length, DnsTransport transport)
+    {
+        Query = query;
+        QueryOffset = offset;
+        QueryLength = length;
+        Transport = transport;
+        HeaderValid = false;
+        Id = 0;
+        Flags = 0;
+        QuestionEnd = 0;
+        QType = 0;
+        QClass = 0;
+        HasEdns = false;
+        ClientUdpSize = 0;
+        EdnsVersion = 0;
+        DnssecOk = false;
+        NsidRequested = false;
+        Ecs.Clear();
+        Rcode = 0;
+        Authoritative = false;
+        Zone = null;
+        Plan.Clear();
+        EcsScope = 0;
+        ResponseLength = 0;
+        Truncated = false;
+    }
+
+    /// <summary>Sets the client's address from octets (4 or 16) and port.</summary>
+    public void SetClient(ReadOnlySpan<byte> address, int port)
+    {
+        address.CopyTo(_clientAddress);
+        ClientAddressLength = address.Length;
+        ClientPort = port;
+    }
+
+    /// <summary>Sets the client's address (allocation-free overload is <see cref="SetClient(ReadOnlySpan{byte}, int)"/>).</summary>
+    public void SetClient(IPEndPoint endPoint)
+    {
+        var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var written);
+        SetClient(bytes[..written], endPoint.Port);
+    }
+
+    /// <summary>Sets the rcode and tells the pipeline the response is decided.</summary>
+    public StageResult Respond(int rcode)
+    {
+        Rcode = rcode;
+        return StageResult.Respond;
+    }
+
+    /// <summary>The query as raw bytes.</summary>
+    public ReadOnlySpan<byte> Packet => Query.AsSpan(QueryOffset, QueryLength);
+}

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Logging;
+using Scriptable.Engine.Diagnostics;
+using Scriptable.Engine.Model;
+using Scriptable.Engine.Pipeline.Stages;
+using Scriptable.Engine.Protocol;
+
+namespace Scriptable.Engine.Pipeline;
+
+/// <summary>
+/// The query path, in one place: Parse, Validate, MatchZone, Answer, then Finalize and Record (CoreDNS
+/// <c>plugin.cfg</c>). Later stages slot in here: Enrich (client, ECS, geo) after MatchZone and Route (the
+/// name's policy) before Answer. It also holds the published snapshot: background work swaps it with
+/// <see cref="Publish"/>, and each query reads it once.
+/// </summary>
+internal sealed partial class QueryPipeline
+{
+    private readonly QueryStage[] _stages;
+    private readonly FinalizeStage _finalize = new();
+    private readonly RecordStage _record;
+    private readonly ILogger _logger;
+    private ServerSnapshot _snapshot;
+    private readonly List<QueryContext> _contexts = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<QueryContext> _pool = [];
+    private long _lastFailureLog;
+
+    /// <summary>Creates a pipeline serving <paramref name="snapshot"/>.</summary>
+    public QueryPipeline(ServerSnapshot snapshot, ILogger logger)
+    {
+        _snapshot = snapshot;
+        _logger = logger;
+        _record = new RecordStage(logger);
+        _stages =
+        [
+            new ParseStage(),
+            new ValidateStage(),
+            new MatchZoneStage(),
+            new AnswerStage(),
+        ];
+    }
+
+    /// <summary>Creates a query context whose counters the metrics will include; return it with <see cref="ReleaseContext"/>.</summary>
+    public QueryContext CreateContext()
+    {
+        if (_pool.TryTake(out var context))
+        {
+            return context;
+        }
+
+        context = new QueryContext();
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
+
+        return context;
+    }
+
+    /// <summary>Returns a context for reuse (its counts stay in the metrics).</summary>
+    public void ReleaseContext(QueryContext context)
+    {
+        context.Reset([], 0, 0, DnsTransport.Udp);
+        context.Snapshot = ServerSnapshot.Empty;
+        _pool.Add(context);
+    }
+
+    /// <summary>Sums a counter over every context ever created.</summary>
+    public long Sum(Func<QueryCounters, long> read)
+    {
+        long total = 0;
+        lock (_contexts)
+        {
+            foreach (var context in _contexts)
+            {
+                total += read(context.Counters);
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>The snapshot new queries read.</summary>
+    public ServerSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Publishes a new snapshot; queries in flight finish on the one they started with.</summary>
+    public ServerSnapshot Publish(ServerSnapshot snapshot) => Interlocked.Exchange(ref _snapshot, snapshot);
+
+    /// <summary>
+    /// Processes the query in the context (set with <see cref="QueryContext.Reset"/>) and returns the length of
+    /// the response written to <see cref="QueryContext.Response"/>, or 0 to send nothing. Never throws.
+    /// </summary>
+    public int Process(QueryContext context)
+    {
+        context.Snapshot = Volatile.Read(ref _snapshot);
+        try
+        {
+            var result = StageResult.Continue;
+            var stages = _stages;
+            for (var i = 0; i < stages.Length && result == StageResult.Continue; i++)
+            {
+                result = stages[i].Invoke(context);
+            }
+
+            if (result != StageResult.Drop)
+            {
+                _finalize.Invoke(context);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(context, ex);
+        }
+
+        _record.Invoke(context);
+        return context.ResponseLength;
+    }
+
+    /// <summary>A stage threw: answer SERVFAIL if the header was readable, count it, log at most once a second.</summary>
+    private void Fail(QueryContext context, Exception ex)
+    {
+        context.Counters.Failures++;
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _lastFailureLog);
+        if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastFailureLog, now, last) == last)
+        {
+            LogQueryFailed(ex);
+        }
+
+        context.ResponseLength = 0;
+        if (!context.HeaderValid)
+        {
+            return;
+        }
+
+        try
+        {
+            context.Plan.Clear();
+            context.Rcode = ResponseCode.ServFail;
+            context.Authoritative = false;
+            _finalize.Invoke(context);
+        }
+        catch (Exception)
+        {
+            context.ResponseLength = 0;
+        }
+    }
+
+    [LoggerMessage(EventId = EventIds.QueryFailed, EventName = nameof(EventIds.QueryFailed), Level = LogLevel.Error,
+        Message = "A query failed and was answered SERVFAIL; further failures within a second are counted, not logged.")]
+    private partial void LogQueryFailed(Exception exception);
+}

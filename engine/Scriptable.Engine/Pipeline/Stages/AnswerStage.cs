@@ -1,0 +1,153 @@
+using Scriptable.Engine.Protocol;
+using Scriptable.Engine.Zones;
+
+namespace Scriptable.Engine.Pipeline.Stages;
+
+/// <summary>
+/// Answer: fills the answer, authority and additional sections from the zone's static data (Knot
+/// <c>internet.c</c> <c>answer_query</c>): positive answers, in-zone CNAME chains, wildcards (RFC 4592),
+/// referrals with glue (AA clear), NXDOMAIN and NODATA with the SOA, minimal ANY (RFC 8482).
+/// </summary>
+internal sealed class AnswerStage : QueryStage
+{
+    /// <inheritdoc />
+    public override StageResult Invoke(QueryContext context)
+    {
+        var zone = context.Zone!;
+        var qtype = context.QType;
+        var plan = context.Plan;
+        context.Authoritative = true;
+
+        var result = ZoneLookup.Find(zone, context.QName, qtype == RecordType.DS);
+        if (result.Kind == LookupKind.Delegation)
+        {
+            AddReferral(context, zone, result.Node);
+            context.Authoritative = false;
+            return StageResult.Continue;
+        }
+
+        DnsName? owner = null;
+        var maxChain = context.Snapshot.Config.MaxCnameChain;
+        for (var chain = 0; ; chain++)
+        {
+            switch (result.Kind)
+            {
+                case LookupKind.Delegation:
+                    // A CNAME led below a zone cut: the resolver follows the referral.
+                    AddReferral(context, zone, result.Node);
+                    return StageResult.Continue;
+                case LookupKind.NxDomain:
+                    // RFC 6604: the rcode describes the last name of the chain.
+                    context.Rcode = ResponseCode.NXDomain;
+                    AddSoa(plan, zone);
+                    return StageResult.Continue;
+            }
+
+            var node = result.Node;
+            // RFC 8482 minimal ANY, on both transports as Knot does: the node's first RRset by type.
+            var set = qtype == RecordType.ANY ? (node.Sets.Length > 0 ? node.Sets[0] : null) : node.Find(qtype);
+            if (set is not null)
+            {
+                plan.Answer.Add(new PlannedRRset(set, owner, set.Ttl));
+                AddAdditional(plan, zone, set);
+                return StageResult.Continue;
+            }
+
+            var cname = node.Cname;
+            if (cname is null)
+            {
+                AddSoa(plan, zone);
+                return StageResult.Continue;
+            }
+
+            plan.Answer.Add(new PlannedRRset(cname, owner, cname.Ttl));
+            var target = cname.Records[0].Target!;
+            if (!target.IsSubdomainOf(zone.Origin) || chain + 1 >= maxChain || Visited(context, target))
+            {
+                // Out of zone (the resolver goes on from here), a loop, or a chain too long to follow.
+                return StageResult.Continue;
+            }
+
+            owner = target;
+            result = ZoneLookup.Find(zone, target, qtype == RecordType.DS);
+        }
+    }
+
+    /// <summary>True if a CNAME chain reaches a name it already answered for.</summary>
+    private static bool Visited(QueryContext context, DnsName target)
+    {
+        if (context.QName.Equals(target))
+        {
+            return true;
+        }
+
+        foreach (ref readonly var item in context.Plan.Answer.Items)
+        {
+            if (item.Owner is { } owner && owner.Equals(target))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Negative answers carry the SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308 section 3).</summary>
+    private static void AddSoa(AnswerPlan plan, Zone zone) =>
+        plan.Authority.Add(new PlannedRRset(zone.Soa, zone.Origin, zone.NegativeTtl));
+
+    /// <summary>Referral: the cut's NS in authority, glue for in-zone name servers in additional.</summary>
+    private static void AddReferral(QueryContext context, Zone zone, ZoneNode cut)
+    {
+        var ns = cut.Find(RecordType.NS)!;
+        context.Plan.Authority.Add(new PlannedRRset(ns, cut.Name, ns.Ttl));
+        foreach (var record in ns.Records)
+        {
+            var target = record.Target!;
+            if (target.IsSubdomainOf(zone.Origin))
+            {
+                // Glue below the cut is required (RFC 9471); other in-zone addresses are a courtesy.
+                AddAddresses(context.Plan, zone, target, target.IsSubdomainOf(cut.Name));
+            }
+        }
+    }
+
+    /// <summary>Addresses of in-zone NS, MX and SRV targets (RFC 1035 section 3.3 additional processing).</summary>
+    private static void AddAdditional(AnswerPlan plan, Zone zone, RRset set)
+    {
+        if (set.Type is not (RecordType.NS or RecordType.MX or RecordType.SRV))
+        {
+            return;
+        }
+
+        foreach (var record in set.Records)
+        {
+            var target = record.Target!;
+            if (target.IsSubdomainOf(zone.Origin))
+            {
+                AddAddresses(plan, zone, target, required: false);
+            }
+        }
+    }
+
+    private static void AddAddresses(AnswerPlan plan, Zone zone, DnsName name, bool required)
+    {
+        var node = zone.Find(name);
+        // Addresses below a zone cut are not ours to give, except as the glue a referral needs.
+        if (node is null || (node.Cut is not null && !required))
+        {
+            return;
+        }
+
+        AddAddress(plan, node.Find(RecordType.A), required);
+        AddAddress(plan, node.Find(RecordType.AAAA), required);
+    }
+
+    private static void AddAddress(AnswerPlan plan, RRset? set, bool required)
+    {
+        if (set is not null && !plan.Additional.Contains(set))
+        {
+            plan.Additional.Add(new PlannedRRset(set, set.Owner, set.Ttl, required));
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Scriptable.Engine.Protocol;
+
+namespace Scriptable.Engine.Pipeline.Stages;
+
+/// <summary>
+/// Validate: checks what kind of query this is, in the order of NSD's <c>query_process</c>: opcode QUERY
+/// (else NOTIMP), EDNS version 0 (else BADVERS), class IN (else REFUSED), a type that can be asked (meta
+/// types: FORMERR or NOTIMP; zone transfers: REFUSED).
+/// </summary>
+internal sealed class ValidateStage : QueryStage
+{
+    /// <inheritdoc />
+    public override StageResult Invoke(QueryContext context)
+    {
+        if (context.Opcode != OpCode.Query)
+        {
+            return context.Respond(ResponseCode.NotImp);
+        }
+
+        if (context.HasEdns && context.EdnsVersion > 0)
+        {
+            return context.Respond(ResponseCode.BadVers);
+        }
+
+        if (context.QClass != DnsClass.IN)
+        {
+            return context.Respond(context.QClass is DnsClass.CH or DnsClass.HS or DnsClass.ANY or DnsClass.NONE
+                ? ResponseCode.Refused
+                : ResponseCode.NotImp);
+        }
+
+        switch (context.QType)
+        {
+            case RecordType.OPT or RecordType.TSIG or RecordType.TKEY or 0:
+                return context.Respond(ResponseCode.FormErr);
+            case RecordType.AXFR or RecordType.IXFR:
+                // Zone transfers are not offered (RFC 5936 section 4.2: REFUSED when not permitted).
+                return context.Respond(ResponseCode.Refused);
+            case RecordType.MAILA or RecordType.MAILB:
+                return context.Respond(ResponseCode.NotImp);
+            default:
+                return StageResult.Continue;
+        }
+    }
+}

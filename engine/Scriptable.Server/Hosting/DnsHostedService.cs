@@ -1,0 +1,61 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Scriptable.Server.Configuration;
+
+namespace Scriptable.Server.Hosting;
+
+/// <summary>
+/// Runs a <see cref="ScriptableServer"/> under the generic host: started with the host, stopped on Ctrl-C or
+/// SIGTERM, zones reloaded on SIGHUP.
+/// </summary>
+internal sealed partial class DnsHostedService : IHostedService, IAsyncDisposable
+{
+    private readonly ScriptableServer _server;
+    private readonly ILogger _logger;
+    private PosixSignalRegistration? _hangup;
+
+    /// <summary>Creates the service.</summary>
+    public DnsHostedService(ServerOptions options, IReadOnlyList<IPEndPoint> listen, ILoggerFactory loggerFactory)
+    {
+        _server = new ScriptableServer(options, listen, loggerFactory);
+        _logger = loggerFactory.CreateLogger("Scriptable.Server");
+    }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                LogReloadRequested();
+                _ = _server.ReloadAsync(CancellationToken.None);
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        LogStopping();
+        _hangup?.Dispose();
+        await _server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _hangup?.Dispose();
+        await _server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 303, EventName = "Stopping", Level = LogLevel.Information, Message = "Stopping: closing every listener.")]
+    private partial void LogStopping();
+
+    [LoggerMessage(EventId = 206, EventName = "ReloadRequested", Level = LogLevel.Information, Message = "SIGHUP: reloading zones.")]
+    private partial void LogReloadRequested();
+}

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Scriptable.Benchmarks.QueryPipelineBenchmarks).Assembly).Run(args);

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Scriptable.Server.IntegrationTests;
+
+/// <summary>The real <c>scriptable</c> program run as a child process, for CLI, signal and config tests.</summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+    }
+
+    /// <summary>Everything printed so far (stdout and stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>True once the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Path of the program built beside the tests.</summary>
+    public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "scriptable.dll");
+
+    /// <summary>Starts <c>dotnet scriptable.dll args</c> in a working directory.</summary>
+    public static ServerProcess Start(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ProgramPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start };
+        var server = new ServerProcess(process);
+        process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Waits for the first "Listening on" line and returns its address.</summary>
+    public async Task<IPEndPoint> WaitListeningAsync(int timeoutMs = 30000)
+    {
+        var done = await Task.WhenAny(_listening.Task, Task.Delay(timeoutMs), _process.WaitForExitAsync());
+        if (done != _listening.Task)
+        {
+            throw new InvalidOperationException("The server did not start listening. Output:\n" + Output);
+        }
+
+        return await _listening.Task;
+    }
+
+    /// <summary>Waits for exit; false on timeout.</summary>
+    public async Task<bool> WaitForExitAsync(int timeoutMs)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends a POSIX signal (TERM, INT, HUP).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        var match = ListeningPattern().Match(line);
+        if (match.Success && IPEndPoint.TryParse(match.Groups[1].Value, out var endPoint))
+        {
+            _listening.TrySetResult(endPoint);
+        }
+    }
+
+    [GeneratedRegex(@"Listening on (\S+) ")]
+    private static partial Regex ListeningPattern();
+}

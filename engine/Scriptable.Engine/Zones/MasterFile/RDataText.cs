@@ -1,0 +1,301 @@
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Scriptable.Engine.Protocol;
+
+namespace Scriptable.Engine.Zones.MasterFile;
+
+/// <summary>
+/// RDATA in presentation format, per type: parsing into uncompressed wire format here, printing in
+/// <c>RDataText.Format.cs</c>. Any type also accepts the RFC 3597 generic form <c>\# length hex</c>.
+/// </summary>
+internal static partial class RDataText
+{
+    private static readonly FrozenDictionary<string, byte> _algorithms = new Dictionary<string, byte>(StringComparer.OrdinalIgnoreCase)
+    {
+        // DNSSEC algorithm mnemonics (IANA registry) that BIND accepts in DS and DNSKEY.
+        ["RSAMD5"] = 1, ["DH"] = 2, ["DSA"] = 3, ["RSASHA1"] = 5, ["DSA-NSEC3-SHA1"] = 6, ["NSEC3DSA"] = 6,
+        ["RSASHA1-NSEC3-SHA1"] = 7, ["NSEC3RSASHA1"] = 7, ["RSASHA256"] = 8, ["RSASHA512"] = 10,
+        ["ECC-GOST"] = 12, ["ECDSAP256SHA256"] = 13, ["ECDSAP384SHA384"] = 14, ["ED25519"] = 15, ["ED448"] = 16,
+        ["INDIRECT"] = 252, ["PRIVATEDNS"] = 253, ["PRIVATEOID"] = 254,
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    // Scratch space reused by every parse on a thread; RData.TryFromWire copies what it keeps.
+    [ThreadStatic]
+    private static WireBuilder? _wire;
+
+    [ThreadStatic]
+    private static List<MasterFileToken>? _tokens;
+
+    /// <summary>Parses RDATA written as one line of text, such as <c>10 mail.example.org.</c> for MX.</summary>
+    public static bool TryParse(ushort type, string text, DnsName origin, [NotNullWhen(true)] out RData? rdata, [NotNullWhen(false)] out string? error)
+    {
+        var tokens = _tokens ??= new List<MasterFileToken>(16);
+        if (!MasterFileLexer.TryTokenize(text, tokens, out var lexError))
+        {
+            rdata = null;
+            error = lexError ?? "bad RDATA";
+            return false;
+        }
+
+        return TryParse(type, CollectionsMarshal.AsSpan(tokens), origin, out rdata, out error);
+    }
+
+    /// <summary>
+    /// Parses the RDATA fields of one record; names are relative to <paramref name="origin"/>. The error
+    /// names what was expected, e.g. <c>MX needs a preference and an exchange</c>.
+    /// </summary>
+    public static bool TryParse(ushort type, ReadOnlySpan<MasterFileToken> fields, DnsName origin, [NotNullWhen(true)] out RData? rdata, [NotNullWhen(false)] out string? error)
+    {
+        rdata = null;
+        var wire = _wire ??= new WireBuilder();
+        wire.Clear();
+        error = fields.Length > 0 && fields[0].IsGenericMarker
+            ? ParseGeneric(fields[1..], wire)
+            : ParseTyped(type, fields, origin, wire);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        if (!RData.TryFromWire(type, wire.Written, out rdata, out var layoutError))
+        {
+            error = $"{RecordType.ToText(type)} RDATA is malformed: {layoutError}";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? ParseTyped(ushort type, ReadOnlySpan<MasterFileToken> f, DnsName origin, WireBuilder w)
+    {
+        switch (type)
+        {
+            case RecordType.A:
+                if (f.Length != 1)
+                {
+                    return "A needs one IPv4 address";
+                }
+
+                if (!PresentationText.TryParseIPv4(f[0].Text, w.GetSpan(4)))
+                {
+                    return $"bad IPv4 address '{f[0].Text}'";
+                }
+
+                w.Advance(4);
+                return null;
+            case RecordType.AAAA:
+                if (f.Length != 1)
+                {
+                    return "AAAA needs one IPv6 address";
+                }
+
+                if (!PresentationText.TryParseIPv6(f[0].Text, w.GetSpan(16)))
+                {
+                    return $"bad IPv6 address '{f[0].Text}'";
+                }
+
+                w.Advance(16);
+                return null;
+            case RecordType.NS:
+                return f.Length == 1 ? Name(f[0], origin, w, "NS name") : "NS needs one name server name";
+            case RecordType.CNAME or RecordType.PTR or RecordType.DNAME:
+                return f.Length == 1
+                    ? Name(f[0], origin, w, RecordType.ToText(type) + " target")
+                    : $"{RecordType.ToText(type)} needs one target name";
+            case RecordType.MX:
+                return f.Length != 2
+                    ? "MX needs a preference and an exchange"
+                    : UInt16(f[0], "MX preference", w) ?? Name(f[1], origin, w, "MX exchange");
+            case RecordType.TXT or RecordType.SPF:
+                if (f.Length == 0)
+                {
+                    return $"{RecordType.ToText(type)} needs at least one character-string";
+                }
+
+                foreach (var field in f)
+                {
+                    if (PresentationText.WriteCharacterString(field.Text, w) is { } error)
+                    {
+                        return error;
+                    }
+                }
+
+                return null;
+            case RecordType.SRV:
+                return f.Length != 4
+                    ? "SRV needs a priority, a weight, a port and a target"
+                    : UInt16(f[0], "SRV priority", w) ?? UInt16(f[1], "SRV weight", w) ?? UInt16(f[2], "SRV port", w)
+                        ?? Name(f[3], origin, w, "SRV target");
+            case RecordType.CAA:
+                return f.Length != 3 ? "CAA needs flags, a tag and a value" : ParseCaa(f, w);
+            case RecordType.SOA:
+                return f.Length != 7
+                    ? "SOA needs a primary name server, a mailbox, a serial, refresh, retry, expire and minimum"
+                    : ParseSoa(f, origin, w);
+            case RecordType.HINFO:
+                return f.Length != 2
+                    ? "HINFO needs a CPU and an OS string"
+                    : PresentationText.WriteCharacterString(f[0].Text, w) ?? PresentationText.WriteCharacterString(f[1].Text, w);
+            case RecordType.NAPTR:
+                return f.Length != 6
+                    ? "NAPTR needs an order, a preference, flags, services, a regexp and a replacement"
+                    : UInt16(f[0], "NAPTR order", w) ?? UInt16(f[1], "NAPTR preference", w)
+                        ?? PresentationText.WriteCharacterString(f[2].Text, w)
+                        ?? PresentationText.WriteCharacterString(f[3].Text, w)
+                        ?? PresentationText.WriteCharacterString(f[4].Text, w)
+                        ?? Name(f[5], origin, w, "NAPTR replacement");
+            case RecordType.SSHFP:
+                return f.Length < 3
+                    ? "SSHFP needs an algorithm, a fingerprint type and a fingerprint"
+                    : UInt8(f[0], "SSHFP algorithm", w) ?? UInt8(f[1], "SSHFP fingerprint type", w)
+                        ?? PresentationText.WriteHex(f[2..], w, "SSHFP fingerprint");
+            case RecordType.TLSA:
+                return f.Length < 4
+                    ? "TLSA needs a usage, a selector, a matching type and certificate data"
+                    : UInt8(f[0], "TLSA usage", w) ?? UInt8(f[1], "TLSA selector", w) ?? UInt8(f[2], "TLSA matching type", w)
+                        ?? PresentationText.WriteHex(f[3..], w, "TLSA certificate data");
+            case RecordType.DS:
+                return f.Length < 4
+                    ? "DS needs a key tag, an algorithm, a digest type and a digest"
+                    : UInt16(f[0], "DS key tag", w) ?? Algorithm(f[1], "DS algorithm", w) ?? UInt8(f[2], "DS digest type", w)
+                        ?? PresentationText.WriteHex(f[3..], w, "DS digest");
+            case RecordType.DNSKEY:
+                return f.Length < 4
+                    ? "DNSKEY needs flags, a protocol, an algorithm and a public key"
+                    : UInt16(f[0], "DNSKEY flags", w) ?? UInt8(f[1], "DNSKEY protocol", w) ?? Algorithm(f[2], "DNSKEY algorithm", w)
+                        ?? PresentationText.WriteBase64(f[3..], w, "DNSKEY public key");
+            default:
+                return $"{RecordType.ToText(type)} has no text form here; write its RDATA as RFC 3597 '\\# <length> <hex>'";
+        }
+    }
+
+    private static string? ParseSoa(ReadOnlySpan<MasterFileToken> f, DnsName origin, WireBuilder w)
+    {
+        if ((Name(f[0], origin, w, "SOA primary name server") ?? Name(f[1], origin, w, "SOA mailbox")) is { } error)
+        {
+            return error;
+        }
+
+        if (!uint.TryParse(f[2].Text, NumberStyles.None, CultureInfo.InvariantCulture, out var serial))
+        {
+            return $"bad SOA serial '{f[2].Text}' (expected 0-4294967295)";
+        }
+
+        w.WriteUInt32(serial);
+        ReadOnlySpan<string> timers = ["refresh", "retry", "expire", "minimum"];
+        for (var i = 0; i < timers.Length; i++)
+        {
+            if (!TtlText.TryParse(f[3 + i].Text, out var seconds))
+            {
+                return $"bad SOA {timers[i]} '{f[3 + i].Text}' (expected seconds or a TTL such as 1h)";
+            }
+
+            w.WriteUInt32(seconds);
+        }
+
+        return null;
+    }
+
+    private static string? ParseCaa(ReadOnlySpan<MasterFileToken> f, WireBuilder w)
+    {
+        if (UInt8(f[0], "CAA flags", w) is { } error)
+        {
+            return error;
+        }
+
+        var tag = f[1].Text;
+        if (tag.Length is 0 or > 255 || !IsAsciiLettersAndDigits(tag))
+        {
+            return $"bad CAA tag '{tag}' (expected letters and digits)";
+        }
+
+        w.WriteByte((byte)tag.Length);
+        foreach (var c in tag)
+        {
+            w.WriteByte((byte)c);
+        }
+
+        // The value takes the rest of the RDATA, with no length octet (RFC 8659 section 4.1).
+        return PresentationText.WriteText(f[2].Text, w);
+    }
+
+    private static string? ParseGeneric(ReadOnlySpan<MasterFileToken> f, WireBuilder w)
+    {
+        if (f.Length == 0)
+        {
+            return "RFC 3597 RDATA needs '\\# <length> <hex>'";
+        }
+
+        if (!ushort.TryParse(f[0].Text, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+        {
+            return $"bad \\# length '{f[0].Text}' (expected 0-65535)";
+        }
+
+        if (PresentationText.WriteHex(f[1..], w, "\\# data") is { } error)
+        {
+            return error;
+        }
+
+        return w.Length == length ? null : $"\\# length {length} does not match the {w.Length} octets of data";
+    }
+
+    private static string? Name(MasterFileToken field, DnsName origin, WireBuilder w, string what)
+    {
+        if (!DnsName.TryParse(field.Text, origin, out var name, out var error))
+        {
+            return $"bad {what}: {error}";
+        }
+
+        w.WriteName(name);
+        return null;
+    }
+
+    private static string? UInt8(MasterFileToken field, string what, WireBuilder w)
+    {
+        if (!byte.TryParse(field.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return $"bad {what} '{field.Text}' (expected 0-255)";
+        }
+
+        w.WriteByte(value);
+        return null;
+    }
+
+    private static string? UInt16(MasterFileToken field, string what, WireBuilder w)
+    {
+        if (!ushort.TryParse(field.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return $"bad {what} '{field.Text}' (expected 0-65535)";
+        }
+
+        w.WriteUInt16(value);
+        return null;
+    }
+
+    private static string? Algorithm(MasterFileToken field, string what, WireBuilder w)
+    {
+        if (byte.TryParse(field.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            || _algorithms.TryGetValue(field.Text, out value))
+        {
+            w.WriteByte(value);
+            return null;
+        }
+
+        return $"bad {what} '{field.Text}' (expected 0-255 or a mnemonic such as RSASHA256)";
+    }
+
+    private static bool IsAsciiLettersAndDigits(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -137,7 +137,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Check_BrokenZone_ReportsFileLineAndExitsOne()
     {
-        var policies = WritePolicies(Zone + "bad IN MX ten mail\n");
+        var policies = WritePolicies(Zone + "\nbad IN MX ten mail\n");
         await using var check = ServerProcess.Start(_directory, null, "check", policies);
         Assert.True(await check.WaitForExitAsync(30000));
         Assert.Equal(1, check.ExitCode);

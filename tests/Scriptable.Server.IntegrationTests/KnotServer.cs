@@ -73,9 +73,17 @@ public sealed class KnotServer : IAsyncDisposable
                 break;
             }
 
-            if (await DnsWire.UdpAsync(server.EndPoint, probe, 200) is not null)
+            try
             {
-                return server;
+                if (await DnsWire.UdpAsync(server.EndPoint, probe, 200) is not null)
+                {
+                    return server;
+                }
+            }
+            catch (SocketException)
+            {
+                // Not listening yet (ICMP port unreachable).
+                await Task.Delay(100);
             }
         }
 

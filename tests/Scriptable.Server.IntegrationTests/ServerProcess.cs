@@ -38,8 +38,21 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>The exit code.</summary>
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Path of the program built beside the tests.</summary>
-    public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "scriptable.dll");
+    /// <summary>
+    /// The program in the server project's own build output (same configuration as the tests), run with its
+    /// own dependency manifest rather than the test project's.
+    /// </summary>
+    public static string ProgramPath { get; } = FindProgram();
+
+    private static string FindProgram()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        var repo = testBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(repo, "engine", "Scriptable.Server", "bin", configuration, framework, "scriptable.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first (dotnet build).", path);
+    }
 
     /// <summary>Starts <c>dotnet scriptable.dll args</c> in a working directory.</summary>
     public static ServerProcess Start(string workingDirectory, IDictionary<string, string>? environment, params string[] args)

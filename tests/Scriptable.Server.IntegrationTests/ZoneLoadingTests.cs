@@ -49,11 +49,11 @@ public class ZoneLoadingTests
     {
         await using var server = await TestServer.StartAsync([("example.net", ExampleNet)]);
         var file = Path.Combine(server.Policies, "example.net", "example.net.zone");
-        await File.WriteAllTextAsync(file, ExampleNet + "bad  A   not-an-address\n");
+        await File.WriteAllTextAsync(file, ExampleNet + "\nbad  A   not-an-address\n");
         await server.ReloadAsync();
         var message = Responses.Parse((await server.UdpAsync(RawQuery.Build("www.example.net", RecordType.A)))!);
         Assert.Equal("198.51.100.1", Assert.IsType<ARecord>(Assert.Single(message.AnswerRecords)).Address.ToString());
-        Assert.Contains(server.Logs.Messages, m => m.Contains("example.net.zone:5:", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Messages, m => m.Contains("example.net.zone:6:", StringComparison.Ordinal));
         Assert.Contains(server.Logs.Messages, m => m.Contains("keeps serving", StringComparison.Ordinal));
     }
 

@@ -58,20 +58,44 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         {
             foreach (var endPoint in _listen)
             {
-                // UDP first: with port 0 it picks the port, and TCP takes the same one.
-                var udp = new UdpListener(endPoint, threads, Pipeline, _logger);
+                var (udp, tcp) = Bind(endPoint, threads);
                 _udp.Add(udp);
-                var tcp = new TcpListener(udp.LocalEndPoint, Pipeline, TimeSpan.FromSeconds(_options.TcpIdleTimeoutSeconds), _options.TcpMaxConnections, _logger);
                 _tcp.Add(tcp);
                 udp.Start();
                 tcp.Start();
                 LogListening(ListenAddress.Format(udp.LocalEndPoint), udp.SocketCount, udp.ThreadCount);
             }
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException)
+        catch (System.Net.Sockets.SocketException)
         {
             await DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Binds UDP, then TCP on the same port. With port 0 the system picks a port free for UDP, which TCP may
+    /// still have in use (a client connection's local port): then both are released and another is tried.
+    /// </summary>
+    private (UdpListener Udp, TcpListener Tcp) Bind(IPEndPoint endPoint, int threads)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var udp = new UdpListener(endPoint, threads, Pipeline, _logger);
+            try
+            {
+                var tcp = new TcpListener(udp.LocalEndPoint, Pipeline, TimeSpan.FromSeconds(_options.TcpIdleTimeoutSeconds), _options.TcpMaxConnections, _logger);
+                return (udp, tcp);
+            }
+            catch (System.Net.Sockets.SocketException ex) when (endPoint.Port == 0 && attempt < 20 && ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                udp.Dispose();
+            }
+            catch
+            {
+                udp.Dispose();
+                throw;
+            }
         }
     }
 

@@ -119,15 +119,16 @@ internal sealed partial class TcpListener : IAsyncDisposable
 
     private void RefuseConnection(Socket client)
     {
+        var now = Environment.TickCount64;
+        if (_lastLimitLog == 0 || now - _lastLimitLog > 10_000)
+        {
+            _lastLimitLog = now;
+            LogConnectionLimit(_maxConnections, ListenAddressText);
+        }
+
         // Close at once with a reset: cheaper for both sides than a connection that will never be served.
         client.LingerState = new LingerOption(true, 0);
         client.Dispose();
-        var now = Environment.TickCount64;
-        if (now - Interlocked.Read(ref _lastLimitLog) > 10_000)
-        {
-            Interlocked.Exchange(ref _lastLimitLog, now);
-            LogConnectionLimit(_maxConnections, ListenAddressText);
-        }
     }
 
     private string ListenAddressText => Configuration.ListenAddress.Format(LocalEndPoint);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Scriptable.Engine.Protocol;
 using Scriptable.Engine.Zones;
@@ -406,7 +405,7 @@ public class MasterFileParserTests
     }
 
     [Fact]
-    public void ParseText_HundredThousandRecords_ParsesQuickly()
+    public void ParseText_HundredThousandRecords_AllRead()
     {
         var sb = new StringBuilder("$TTL 300\n@ SOA ns1 hostmaster 1 2 3 4 5\n  NS ns1\n");
         for (var i = 0; i < 100_000; i++)
@@ -414,17 +413,11 @@ public class MasterFileParserTests
             sb.Append("host").Append(i).Append(" IN A 192.0.2.").Append(i % 256).Append('\n');
         }
 
-        var text = sb.ToString();
-        Parse("$TTL 1\nwarm A 192.0.2.1\n");
-        var stopwatch = Stopwatch.StartNew();
-        var result = Parse(text);
-        stopwatch.Stop();
-
+        // Speed is measured by ZoneLoadBenchmarks (tests/Scriptable.Benchmarks), not here.
+        var result = Parse(sb.ToString());
         Assert.Empty(result.Errors);
         Assert.Equal(100_002, result.Records.Count);
-
-        // Measured well under a second; the bound is loose so that a busy CI machine does not fail it.
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+        Assert.Equal("host99999.example.org.", result.Records[^1].Owner.ToString());
     }
 
     private static MasterFileResult Parse(string text) =>

@@ -31,6 +31,9 @@ public sealed class PipelineHarness
         return length == 0 ? null : _context.Response.AsSpan(0, length).ToArray();
     }
 
+    /// <summary>The pipeline under test.</summary>
+    internal QueryPipeline Pipeline => _pipeline;
+
     /// <summary>Queries whose processing threw (each answered SERVFAIL).</summary>
     public long Failures => _pipeline.Sum(c => c.Failures);
 }

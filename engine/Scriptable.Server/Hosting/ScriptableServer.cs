@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Configuration;
+using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Model;
 using Scriptable.Engine.Pipeline;
 using Scriptable.Engine.Zones;
@@ -22,6 +23,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly List<UdpListener> _udp = [];
     private readonly List<TcpListener> _tcp = [];
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private readonly DnsMetrics _metrics;
     private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
@@ -32,6 +34,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("Scriptable.Server");
         Config = new DnsConfig { EdnsBufferSize = options.EdnsBufferSize, Nsid = options.Nsid };
         Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"));
+        _metrics = new DnsMetrics(Pipeline);
     }
 
     /// <summary>The query pipeline (tests read its snapshot and counters).</summary>
@@ -167,6 +170,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
         _udp.Clear();
         _tcp.Clear();
+        _metrics.Dispose();
     }
 
     [LoggerMessage(EventId = 300, EventName = "Listening", Level = LogLevel.Information,

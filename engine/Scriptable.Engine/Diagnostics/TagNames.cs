@@ -1,0 +1,14 @@
+namespace Scriptable.Engine.Diagnostics;
+
+/// <summary>Metric tag names (never tag by query name or client address: unbounded cardinality).</summary>
+internal static class TagNames
+{
+    /// <summary>The response code mnemonic.</summary>
+    public const string Rcode = "dns.rcode";
+
+    /// <summary>udp or tcp.</summary>
+    public const string Transport = "network.transport";
+
+    /// <summary>The zone origin.</summary>
+    public const string Zone = "dns.zone";
+}

@@ -84,7 +84,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            var udp = new UdpListener(endPoint, threads, Pipeline, _logger);
+            var udp = new UdpListener(endPoint, threads, Config.EdnsBufferSize, Pipeline, _logger);
             try
             {
                 var tcp = new TcpListener(udp.LocalEndPoint, Pipeline, TimeSpan.FromSeconds(_options.TcpIdleTimeoutSeconds), _options.TcpMaxConnections, _logger);

@@ -67,6 +67,56 @@ public class TransportTests
     }
 
     [Fact]
+    public async Task Udp_ManyClientsAtOnce_EachGetsItsOwnAnswers()
+    {
+        // Bursts from several sockets fill the batched receive loops with queries from different clients:
+        // every answer must go back to the socket that asked.
+        await using var server = await TestServer.StartExampleAsync();
+        var clients = Enumerable.Range(0, 4).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)).ToArray();
+        try
+        {
+            var wrong = 0;
+            var answered = 0;
+            for (var round = 0; round < 40; round++)
+            {
+                for (var k = 0; k < clients.Length; k++)
+                {
+                    for (var n = 0; n < 40; n++)
+                    {
+                        await clients[k].SendToAsync(Query(id: (ushort)((k * 10000) + n)), SocketFlags.None, server.Udp);
+                    }
+                }
+
+                for (var k = 0; k < clients.Length; k++)
+                {
+                    var buffer = new byte[2048];
+                    for (var n = 0; n < 40; n++)
+                    {
+                        using var cts = new CancellationTokenSource(2000);
+                        var received = await clients[k].ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+                        Assert.True(received >= 12);
+                        answered++;
+                        if (((buffer[0] << 8) | buffer[1]) / 10000 != k)
+                        {
+                            wrong++;
+                        }
+                    }
+                }
+            }
+
+            Assert.Equal(0, wrong);
+            Assert.Equal(40 * 40 * clients.Length, answered);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Tcp_Query_AnsweredInFull()
     {
         await using var server = await TestServer.StartExampleAsync();

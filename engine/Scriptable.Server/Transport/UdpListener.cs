@@ -222,6 +222,8 @@ internal sealed unsafe partial class UdpListener : IDisposable
         _pipeline.ReleaseContext(context);
     }
 
+    // Optimized from the first call: the loop never returns, so tiering would only reach it through OSR.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BatchReceiveLoop(Socket socket)
     {
         var context = _pipeline.CreateContext();
@@ -236,69 +238,73 @@ internal sealed unsafe partial class UdpListener : IDisposable
         var sendIov = receiveIov + Batch;
         var receiveMessages = (MMsgHdr*)(sendIov + Batch);
         var sendMessages = receiveMessages + Batch;
-        var receiveBase = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(receiveBuffer));
-        var sendBase = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(sendBuffer));
         Span<byte> client = stackalloc byte[16];
         try
         {
-            while (!_stopping)
+            // fixed, not a pointer taken once: it keeps both arrays reachable for the whole loop. Optimized
+            // code otherwise ends a local's life at its last use, and the GC frees a pinned array no longer
+            // referenced while the kernel and this loop still write into it.
+            fixed (byte* receiveBase = receiveBuffer, sendBase = sendBuffer)
             {
-                for (var i = 0; i < Batch; i++)
+                while (!_stopping)
                 {
-                    receiveIov[i] = new IoVec { Base = receiveBase + (i * MaxDatagram), Length = MaxDatagram };
-                    receiveMessages[i] = new MMsgHdr { Header = new MsgHdr { Name = addresses + (i * AddressSize), NameLength = AddressSize, Iov = receiveIov + i, IovLength = 1 } };
-                }
-
-                var received = recvmmsg(fd, receiveMessages, Batch, MsgWaitForOne, null);
-                if (received <= 0)
-                {
-                    var error = Marshal.GetLastPInvokeError();
-                    if (received < 0 && error is not (Eagain or Eintr) && !_stopping)
+                    for (var i = 0; i < Batch; i++)
                     {
-                        LogReceiveFailed((SocketError)error);
+                        receiveIov[i] = new IoVec { Base = receiveBase + (i * MaxDatagram), Length = MaxDatagram };
+                        receiveMessages[i] = new MMsgHdr { Header = new MsgHdr { Name = addresses + (i * AddressSize), NameLength = AddressSize, Iov = receiveIov + i, IovLength = 1 } };
                     }
 
-                    continue;
-                }
-
-                var pending = 0;
-                for (var i = 0; i < received; i++)
-                {
-                    ref var message = ref receiveMessages[i];
-                    if ((message.Header.Flags & MsgTrunc) != 0)
+                    var received = recvmmsg(fd, receiveMessages, Batch, MsgWaitForOne, null);
+                    if (received <= 0)
                     {
-                        // Larger than any DNS message can be.
+                        var error = Marshal.GetLastPInvokeError();
+                        if (received < 0 && error is not (Eagain or Eintr) && !_stopping)
+                        {
+                            LogReceiveFailed((SocketError)error);
+                        }
+
                         continue;
                     }
 
-                    context.Reset(receiveBuffer, i * MaxDatagram, (int)message.Length, DnsTransport.Udp);
-                    var length = ReadAddress((byte*)message.Header.Name, client, out var port);
-                    context.SetClient(client[..length], port);
-                    var responseLength = _pipeline.Process(context);
-                    if (responseLength == 0 || responseLength > _maxResponse)
+                    var pending = 0;
+                    for (var i = 0; i < received; i++)
                     {
-                        continue;
+                        ref var message = ref receiveMessages[i];
+                        if ((message.Header.Flags & MsgTrunc) != 0)
+                        {
+                            // Larger than any DNS message can be.
+                            continue;
+                        }
+
+                        context.Reset(receiveBuffer, i * MaxDatagram, (int)message.Length, DnsTransport.Udp);
+                        var length = ReadAddress((byte*)message.Header.Name, client, out var port);
+                        context.SetClient(client[..length], port);
+                        var responseLength = _pipeline.Process(context);
+                        if (responseLength == 0 || responseLength > _maxResponse)
+                        {
+                            continue;
+                        }
+
+                        var slot = sendBase + (pending * _maxResponse);
+                        context.Response.AsSpan(0, responseLength).CopyTo(new Span<byte>(slot, responseLength));
+                        sendIov[pending] = new IoVec { Base = slot, Length = (nuint)responseLength };
+                        sendMessages[pending] = new MMsgHdr { Header = new MsgHdr { Name = message.Header.Name, NameLength = message.Header.NameLength, Iov = sendIov + pending, IovLength = 1 } };
+                        pending++;
                     }
 
-                    var slot = sendBase + (pending * _maxResponse);
-                    context.Response.AsSpan(0, responseLength).CopyTo(new Span<byte>(slot, responseLength));
-                    sendIov[pending] = new IoVec { Base = slot, Length = (nuint)responseLength };
-                    sendMessages[pending] = new MMsgHdr { Header = new MsgHdr { Name = message.Header.Name, NameLength = message.Header.NameLength, Iov = sendIov + pending, IovLength = 1 } };
-                    pending++;
-                }
-
-                for (var sent = 0; sent < pending;)
-                {
-                    var count = sendmmsg(fd, sendMessages + sent, (uint)(pending - sent), 0);
-                    if (count > 0)
+                    for (var sent = 0; sent < pending;)
                     {
-                        sent += count;
-                    }
-                    else if (Marshal.GetLastPInvokeError() != Eintr)
-                    {
-                        // This datagram cannot be sent (the error is the first message's): skip it, send the rest.
-                        LogReceiveFailed((SocketError)Marshal.GetLastPInvokeError());
-                        sent++;
+                        var count = sendmmsg(fd, sendMessages + sent, (uint)(pending - sent), 0);
+                        if (count > 0)
+                        {
+                            sent += count;
+                        }
+                        else if (Marshal.GetLastPInvokeError() != Eintr)
+                        {
+                            // This datagram cannot be sent (the error is the first message's): skip it, send the rest.
+                            LogReceiveFailed((SocketError)Marshal.GetLastPInvokeError());
+                            sent++;
+                        }
                     }
                 }
             }

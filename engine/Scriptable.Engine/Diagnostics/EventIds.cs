@@ -12,6 +12,9 @@ internal static class EventIds
     public const int ZoneFailed = 201;
     public const int ZoneWarning = 202;
     public const int ZonesPublished = 203;
+    public const int ZoneKept = 204;
+    public const int ZoneNotServed = 205;
+    public const int ReloadRequested = 206;
 
     // 3xx: transport.
     public const int Listening = 300;
@@ -19,4 +22,5 @@ internal static class EventIds
     public const int TcpConnectionLimit = 302;
     public const int Stopping = 303;
     public const int ReceiveFailed = 304;
+    public const int AcceptFailed = 305;
 }

@@ -66,7 +66,7 @@ public static class ZoneLoader
             return null;
         }
 
-        var file = Path.Combine(folder, (origin.IsRoot ? "root" : folderName.TrimEnd('.')) + ZoneFileExtension);
+        var file = Path.Combine(folder, folderName.TrimEnd('.') + ZoneFileExtension);
         if (!File.Exists(file))
         {
             errors.Add(new(file, 0, $"zone '{origin}' has no master file (expected '{Path.GetFileName(file)}')"));

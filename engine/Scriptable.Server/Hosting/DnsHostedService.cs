@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Scriptable.Engine.Diagnostics;
 using Scriptable.Server.Configuration;
 
 namespace Scriptable.Server.Hosting;
@@ -53,9 +54,9 @@ internal sealed partial class DnsHostedService : IHostedService, IAsyncDisposabl
         await _server.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 303, EventName = "Stopping", Level = LogLevel.Information, Message = "Stopping: closing every listener.")]
+    [LoggerMessage(EventId = EventIds.Stopping, EventName = nameof(EventIds.Stopping), Level = LogLevel.Information, Message = "Stopping: closing every listener.")]
     private partial void LogStopping();
 
-    [LoggerMessage(EventId = 206, EventName = "ReloadRequested", Level = LogLevel.Information, Message = "SIGHUP: reloading zones.")]
+    [LoggerMessage(EventId = EventIds.ReloadRequested, EventName = nameof(EventIds.ReloadRequested), Level = LogLevel.Information, Message = "SIGHUP: reloading zones.")]
     private partial void LogReloadRequested();
 }

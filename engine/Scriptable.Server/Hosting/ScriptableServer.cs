@@ -173,29 +173,29 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics.Dispose();
     }
 
-    [LoggerMessage(EventId = 300, EventName = "Listening", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.Listening, EventName = nameof(EventIds.Listening), Level = LogLevel.Information,
         Message = "Listening on {Address} (UDP: {Sockets} sockets, {Threads} receive loops; TCP).")]
     private partial void LogListening(string address, int sockets, int threads);
 
-    [LoggerMessage(EventId = 200, EventName = "ZoneLoaded", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ZoneLoaded, EventName = nameof(EventIds.ZoneLoaded), Level = LogLevel.Information,
         Message = "Zone '{Zone}' serial {Serial} loaded: {Records} records from '{File}'.")]
     private partial void LogZoneLoaded(string zone, uint serial, int records, string file);
 
-    [LoggerMessage(EventId = 201, EventName = "ZoneFailed", Level = LogLevel.Error, Message = "{Diagnostic}")]
+    [LoggerMessage(EventId = EventIds.ZoneFailed, EventName = nameof(EventIds.ZoneFailed), Level = LogLevel.Error, Message = "{Diagnostic}")]
     private partial void LogZoneError(string diagnostic);
 
-    [LoggerMessage(EventId = 202, EventName = "ZoneWarning", Level = LogLevel.Warning, Message = "{Diagnostic}")]
+    [LoggerMessage(EventId = EventIds.ZoneWarning, EventName = nameof(EventIds.ZoneWarning), Level = LogLevel.Warning, Message = "{Diagnostic}")]
     private partial void LogZoneWarning(string diagnostic);
 
-    [LoggerMessage(EventId = 204, EventName = "ZoneKept", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.ZoneKept, EventName = nameof(EventIds.ZoneKept), Level = LogLevel.Warning,
         Message = "Zone '{Zone}' failed to load; serial {Serial} loaded earlier keeps serving.")]
     private partial void LogZoneKept(string zone, uint serial);
 
-    [LoggerMessage(EventId = 205, EventName = "ZoneNotServed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = EventIds.ZoneNotServed, EventName = nameof(EventIds.ZoneNotServed), Level = LogLevel.Error,
         Message = "Zone '{Zone}' failed to load and is not served (queries for it are refused).")]
     private partial void LogZoneNotServed(string zone);
 
-    [LoggerMessage(EventId = 203, EventName = "ZonesPublished", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load).")]
     private partial void LogZonesPublished(int count, int failed);
 }

@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Pipeline;
 
 namespace Scriptable.Server.Transport;
@@ -250,10 +251,10 @@ internal sealed partial class TcpListener : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 302, EventName = "TcpConnectionLimit", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.TcpConnectionLimit, EventName = nameof(EventIds.TcpConnectionLimit), Level = LogLevel.Warning,
         Message = "TCP connection limit {Limit} reached on {Address}; new connections are closed at once (logged once per 10 s).")]
     private partial void LogConnectionLimit(int limit, string address);
 
-    [LoggerMessage(EventId = 305, EventName = "AcceptFailed", Level = LogLevel.Debug, Message = "TCP accept failed with {Error}.")]
+    [LoggerMessage(EventId = EventIds.AcceptFailed, EventName = nameof(EventIds.AcceptFailed), Level = LogLevel.Debug, Message = "TCP accept failed with {Error}.")]
     private partial void LogAcceptFailed(SocketError error);
 }

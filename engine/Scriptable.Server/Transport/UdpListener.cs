@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Pipeline;
 using static Scriptable.Server.Transport.LinuxBatchSocket;
 
@@ -336,6 +337,6 @@ internal sealed unsafe partial class UdpListener : IDisposable
         return 16;
     }
 
-    [LoggerMessage(EventId = 304, EventName = "ReceiveFailed", Level = LogLevel.Debug, Message = "UDP socket error {Error}; the loop goes on.")]
+    [LoggerMessage(EventId = EventIds.ReceiveFailed, EventName = nameof(EventIds.ReceiveFailed), Level = LogLevel.Debug, Message = "UDP socket error {Error}; the loop goes on.")]
     private partial void LogReceiveFailed(SocketError error);
 }

@@ -127,6 +127,22 @@ public class TransportTests
     }
 
     [Fact]
+    public async Task Tcp_LargeQueriesBetweenSmallOnes_AllAnswered()
+    {
+        await using var server = await TestServer.StartExampleAsync();
+        using var socket = await DnsWire.ConnectTcpAsync(server.Tcp);
+        var large = RawQuery.Build("www.example.org", RecordType.A, id: 2, edns: new Edns(Options: [(12, new byte[60_000])]));
+        byte[] burst = [.. DnsWire.Frame(Query(id: 1)), .. DnsWire.Frame(large), .. DnsWire.Frame(Query(id: 3))];
+        await socket.SendAsync(burst, SocketFlags.None);
+        for (var id = 1; id <= 3; id++)
+        {
+            var response = await DnsWire.ReadFrameAsync(socket);
+            Assert.NotNull(response);
+            Assert.Equal(id, Responses.Parse(response).TransactionID);
+        }
+    }
+
+    [Fact]
     public async Task Tcp_PipelinedQueries_AnsweredInOrder()
     {
         await using var server = await TestServer.StartExampleAsync();

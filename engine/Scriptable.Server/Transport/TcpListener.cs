@@ -17,6 +17,7 @@ namespace Scriptable.Server.Transport;
 internal sealed partial class TcpListener : IAsyncDisposable
 {
     private const int MaxFrame = 2 + QueryContext.MaxMessageSize;
+    private const int InitialBuffer = 4096;
 
     private readonly Socket _listener;
     private readonly QueryPipeline _pipeline;
@@ -137,8 +138,9 @@ internal sealed partial class TcpListener : IAsyncDisposable
     private async Task HandleAsync(Socket socket, TaskCompletionSource done)
     {
         var context = _pipeline.CreateContext();
-        var input = ArrayPool<byte>.Shared.Rent(MaxFrame * 2);
-        var output = ArrayPool<byte>.Shared.Rent(MaxFrame * 2);
+        // Most messages are small: buffers start small and grow to a full frame only when one arrives.
+        var input = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        var output = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         try
         {
@@ -178,6 +180,10 @@ internal sealed partial class TcpListener : IAsyncDisposable
                     {
                         await SendAsync(socket, output.AsMemory(0, pending), idle).ConfigureAwait(false);
                         pending = 0;
+                        if (2 + responseLength > output.Length)
+                        {
+                            Grow(ref output, MaxFrame, 0);
+                        }
                     }
 
                     BinaryPrimitives.WriteUInt16BigEndian(output.AsSpan(pending), (ushort)responseLength);
@@ -190,11 +196,16 @@ internal sealed partial class TcpListener : IAsyncDisposable
                     await SendAsync(socket, output.AsMemory(0, pending), idle).ConfigureAwait(false);
                 }
 
-                // Keep the partial message, read more.
+                // Keep the partial message, read more; make room for the whole of a large one.
                 if (start > 0)
                 {
                     input.AsSpan(start, filled - start).CopyTo(input);
                     filled -= start;
+                }
+
+                if (filled >= 2 && 2 + BinaryPrimitives.ReadUInt16BigEndian(input) > input.Length)
+                {
+                    Grow(ref input, MaxFrame, filled);
                 }
 
                 idle.CancelAfter(_idleTimeout);
@@ -240,6 +251,14 @@ internal sealed partial class TcpListener : IAsyncDisposable
             _pipeline.ReleaseContext(context);
             done.TrySetResult();
         }
+    }
+
+    private static void Grow(ref byte[] buffer, int size, int keep)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(size);
+        buffer.AsSpan(0, keep).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = larger;
     }
 
     private static async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationTokenSource idle)

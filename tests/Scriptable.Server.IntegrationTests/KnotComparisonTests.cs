@@ -33,7 +33,7 @@ public sealed class KnotComparisonTests : IAsyncLifetime
             ("example.org", RecordType.CAA), ("example.org", RecordType.ANY), ("www.example.org", RecordType.ANY),
             ("alias.example.org", RecordType.A), ("alias.example.org", RecordType.CNAME), ("chain1.example.org", RecordType.A),
             ("chain1.example.org", RecordType.AAAA), ("dangling.example.org", RecordType.A), ("outside.example.org", RecordType.A),
-            ("loop1.example.org", RecordType.A), ("foo.wild.example.org", RecordType.A), ("a.b.wild.example.org", RecordType.TXT),
+            ("loop1.example.org", RecordType.A), ("tosub.example.org", RecordType.A), ("foo.wild.example.org", RecordType.A), ("a.b.wild.example.org", RecordType.TXT),
             ("foo.wild.example.org", RecordType.MX), ("host.wild.example.org", RecordType.A), ("host.wild.example.org", RecordType.TXT),
             ("*.wild.example.org", RecordType.A), ("b.ent.example.org", RecordType.A), ("ent.example.org", RecordType.A),
             ("c.ent.example.org", RecordType.A), ("_sip._udp.example.org", RecordType.SRV), ("sub.example.org", RecordType.NS),

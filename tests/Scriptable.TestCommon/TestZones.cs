@@ -32,6 +32,7 @@ public static class TestZones
         chain2   IN CNAME www
         dangling IN CNAME nowhere
         outside  IN CNAME www.example.net.
+        tosub    IN CNAME www.sub
         loop1    IN CNAME loop2
         loop2    IN CNAME loop1
         *.wild   IN A    192.0.2.100

@@ -19,13 +19,6 @@ internal sealed class AnswerStage : QueryStage
         context.Authoritative = true;
 
         var result = ZoneLookup.Find(zone, context.QName, qtype == RecordType.DS);
-        if (result.Kind == LookupKind.Delegation)
-        {
-            AddReferral(context, zone, result.Node);
-            context.Authoritative = false;
-            return StageResult.Continue;
-        }
-
         DnsName? owner = null;
         var maxChain = context.Snapshot.Config.MaxCnameChain;
         for (var chain = 0; ; chain++)
@@ -33,7 +26,8 @@ internal sealed class AnswerStage : QueryStage
             switch (result.Kind)
             {
                 case LookupKind.Delegation:
-                    // A CNAME led below a zone cut: the resolver follows the referral.
+                    // A referral is not an authoritative answer; after a CNAME, the alias part still is.
+                    context.Authoritative = chain > 0;
                     AddReferral(context, zone, result.Node);
                     return StageResult.Continue;
                 case LookupKind.NxDomain:

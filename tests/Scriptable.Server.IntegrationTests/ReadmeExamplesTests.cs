@@ -14,7 +14,7 @@ namespace Scriptable.Server.IntegrationTests;
 /// </summary>
 public sealed partial class ReadmeExamplesTests
 {
-    private static readonly string s_root = FindRoot();
+    private static readonly string s_root = Scriptable.TestCommon.RepositoryPaths.Root;
 
     public static TheoryData<string, int, string> ZoneBlocks() => Blocks("zone");
 
@@ -101,17 +101,6 @@ public sealed partial class ReadmeExamplesTests
         }
 
         return data;
-    }
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Scriptable.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Scriptable.sln not found above the test binaries.");
     }
 
     [GeneratedRegex(@"^\$ORIGIN\s+(\S+)", RegexOptions.Multiline)]

@@ -47,10 +47,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private static string FindProgram()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = testBin.Name;
-        var configuration = testBin.Parent!.Name;
-        var repo = testBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(repo, "engine", "Scriptable.Server", "bin", configuration, framework, "scriptable.dll");
+        var path = Scriptable.TestCommon.RepositoryPaths.Combine("engine", "Scriptable.Server", "bin", testBin.Parent!.Name, testBin.Name, "scriptable.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first (dotnet build).", path);
     }
 

@@ -55,7 +55,7 @@ internal sealed class FinalizeStage : QueryStage
         var plan = context.Plan;
         var anCount = WriteSection(writer, plan.Answer, ref truncated);
         var nsCount = truncated ? 0 : WriteSection(writer, plan.Authority, ref truncated);
-        var arCount = truncated ? 0 : WriteAdditional(writer, plan.Additional, ref truncated);
+        var arCount = truncated ? 0 : WriteSection(writer, plan.Additional, ref truncated, optional: true);
 
         if (context.HasEdns)
         {
@@ -88,47 +88,29 @@ internal sealed class FinalizeStage : QueryStage
         return StageResult.Continue;
     }
 
-    private static int WriteSection(MessageWriter writer, PlannedSection section, ref bool truncated)
+    /// <summary>
+    /// Writes a section's RRsets whole. An RRset that does not fit ends the section and sets TC, unless the
+    /// section is optional additional data, where it is left out silently (required glue still sets TC).
+    /// </summary>
+    private static int WriteSection(MessageWriter writer, PlannedSection section, ref bool truncated, bool optional = false)
     {
         var count = 0;
         foreach (ref readonly var item in section.Items)
         {
             var mark = writer.Save();
             writer.WriteRRset(item.Set, item.Owner, item.Ttl);
-            if (writer.Overflowed)
+            if (!writer.Overflowed)
             {
-                writer.Restore(mark);
-                truncated = true;
-                return count;
-            }
-
-            count += item.Set.Records.Length;
-        }
-
-        return count;
-    }
-
-    /// <summary>Optional additional data is left out silently; required glue that does not fit sets TC.</summary>
-    private static int WriteAdditional(MessageWriter writer, PlannedSection section, ref bool truncated)
-    {
-        var count = 0;
-        foreach (ref readonly var item in section.Items)
-        {
-            var mark = writer.Save();
-            writer.WriteRRset(item.Set, item.Owner, item.Ttl);
-            if (writer.Overflowed)
-            {
-                writer.Restore(mark);
-                if (item.Required)
-                {
-                    truncated = true;
-                    return count;
-                }
-
+                count += item.Set.Records.Length;
                 continue;
             }
 
-            count += item.Set.Records.Length;
+            writer.Restore(mark);
+            if (!optional || item.Required)
+            {
+                truncated = true;
+                return count;
+            }
         }
 
         return count;

@@ -31,8 +31,8 @@ public class DefaultPoliciesTests
         var a = s_folder.Query("www.example.com", "A");
         Assert.Equal("NOERROR", a.Rcode);
         Assert.True(a.Authoritative);
-        Assert.Equal(["www.example.com. 3600 IN A 203.0.113.30"], a.Answer);
-        Assert.Equal(["www.example.com. 3600 IN AAAA 2001:db8:30::30"], s_folder.Query("www.example.com", "AAAA").Answer);
+        Assert.Equal(["www.example.com. 30 IN A 203.0.113.30"], a.Answer);
+        Assert.Equal(["www.example.com. 30 IN AAAA 2001:db8:30::30"], s_folder.Query("www.example.com", "AAAA").Answer);
     }
 
     [Fact]

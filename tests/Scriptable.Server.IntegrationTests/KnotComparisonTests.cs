@@ -5,21 +5,26 @@ using RecordType = Scriptable.Engine.Protocol.RecordType;
 namespace Scriptable.Server.IntegrationTests;
 
 /// <summary>Same zone file, same queries: our answers must match knotd's, section by section.</summary>
-public sealed class KnotComparisonTests : IAsyncLifetime
+public sealed class KnotComparisonTests(KnotComparisonTests.Servers servers) : IClassFixture<KnotComparisonTests.Servers>
 {
-    private TestServer _ours = null!;
-    private KnotServer _knot = null!;
-
-    public async Task InitializeAsync()
+    /// <summary>One of our servers and one knotd for the whole class: both only read their zone.</summary>
+    public sealed class Servers : IAsyncLifetime
     {
-        _ours = await TestServer.StartExampleAsync();
-        _knot = await KnotServer.StartAsync("example.org", TestZones.ExampleOrg.Replace("\n        ", "\n", StringComparison.Ordinal));
-    }
+        public TestServer Ours { get; private set; } = null!;
 
-    public async Task DisposeAsync()
-    {
-        await _ours.DisposeAsync();
-        await _knot.DisposeAsync();
+        public KnotServer Knot { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Ours = await TestServer.StartExampleAsync();
+            Knot = await KnotServer.StartAsync("example.org", TestZones.ExampleOrg.Replace("\n        ", "\n", StringComparison.Ordinal));
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Ours.DisposeAsync();
+            await Knot.DisposeAsync();
+        }
     }
 
     public static TheoryData<string, ushort, bool, bool> Cases()
@@ -58,13 +63,13 @@ public sealed class KnotComparisonTests : IAsyncLifetime
         byte[] ours, theirs;
         if (tcp)
         {
-            ours = await _ours.TcpAsync(query);
-            theirs = await DnsWire.TcpAsync(_knot.EndPoint, query);
+            ours = await servers.Ours.TcpAsync(query);
+            theirs = await DnsWire.TcpAsync(servers.Knot.EndPoint, query);
         }
         else
         {
-            ours = (await _ours.UdpAsync(query))!;
-            theirs = (await DnsWire.UdpAsync(_knot.EndPoint, query))!;
+            ours = (await servers.Ours.UdpAsync(query))!;
+            theirs = (await DnsWire.UdpAsync(servers.Knot.EndPoint, query))!;
         }
 
         Assert.Equal(Describe(Responses.Parse(theirs)), Describe(Responses.Parse(ours)));
@@ -77,8 +82,8 @@ public sealed class KnotComparisonTests : IAsyncLifetime
     public async Task ClientSubnet_SameAsKnot(string name, string subnet)
     {
         var query = RawQuery.Build(name, RecordType.A, edns: new Edns(1232, Options: [RawQuery.Ecs(subnet)]));
-        var ours = Responses.Parse((await _ours.UdpAsync(query))!);
-        var theirs = Responses.Parse((await DnsWire.UdpAsync(_knot.EndPoint, query))!);
+        var ours = Responses.Parse((await servers.Ours.UdpAsync(query))!);
+        var theirs = Responses.Parse((await DnsWire.UdpAsync(servers.Knot.EndPoint, query))!);
         Assert.Equal(Describe(theirs), Describe(ours));
         Assert.Equal(Responses.Ecs(theirs)?.ToString(), Responses.Ecs(ours)?.ToString());
     }
@@ -90,8 +95,8 @@ public sealed class KnotComparisonTests : IAsyncLifetime
     public async Task Opcode_SameAsKnot(int opcode)
     {
         var query = RawQuery.Build("www.example.org", RecordType.A, opcode: opcode);
-        var ours = (await _ours.UdpAsync(query))!;
-        var theirs = (await DnsWire.UdpAsync(_knot.EndPoint, query))!;
+        var ours = (await servers.Ours.UdpAsync(query))!;
+        var theirs = (await DnsWire.UdpAsync(servers.Knot.EndPoint, query))!;
         Assert.Equal(Responses.HeaderRcode(theirs), Responses.HeaderRcode(ours));
     }
 

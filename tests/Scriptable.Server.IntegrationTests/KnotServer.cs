@@ -24,10 +24,28 @@ public sealed class KnotServer : IAsyncDisposable
     /// <summary>Where knotd answers (UDP and TCP).</summary>
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>Starts knotd for one zone and waits until it answers.</summary>
+    /// <summary>
+    /// Starts knotd for one zone and waits until it answers. A port can be taken between our check and
+    /// knotd's bind (parallel tests open many sockets), so a start that fails is retried on another port.
+    /// </summary>
     public static async Task<KnotServer> StartAsync(string origin, string zoneText)
     {
         var knotd = ExternalTool.Require("knotd");
+        var failures = new List<string>();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var server = await TryStartAsync(knotd, origin, zoneText, failures);
+            if (server is not null)
+            {
+                return server;
+            }
+        }
+
+        throw new InvalidOperationException("knotd did not start:\n" + string.Join("\n", failures));
+    }
+
+    private static async Task<KnotServer?> TryStartAsync(string knotd, string origin, string zoneText, List<string> failures)
+    {
         var directory = Directory.CreateTempSubdirectory("scriptable-knot-").FullName;
         var zoneFile = Path.Combine(directory, origin + ".zone");
         await File.WriteAllTextAsync(zoneFile, zoneText);
@@ -59,20 +77,17 @@ public sealed class KnotServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new KnotServer(process, directory, port);
         var probe = RawQuery.Build(origin, Engine.Protocol.RecordType.SOA);
-        for (var i = 0; i < 50; i++)
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && !process.HasExited)
         {
-            if (process.HasExited)
-            {
-                break;
-            }
-
             try
             {
                 if (await DnsWire.UdpAsync(server.EndPoint, probe, 200) is not null)
@@ -87,8 +102,10 @@ public sealed class KnotServer : IAsyncDisposable
             }
         }
 
+        var exited = process.HasExited ? $"exited with {process.ExitCode}" : "no answer in 10 s";
         await server.DisposeAsync();
-        throw new InvalidOperationException($"knotd did not start on port {port}.");
+        failures.Add($"port {port}: {exited}; knotd said: {string.Join(" | ", output)}");
+        return null;
     }
 
     /// <inheritdoc />
@@ -110,10 +127,27 @@ public sealed class KnotServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A port free for both UDP and TCP, drawn below the kernel's ephemeral range (32768 and up on
+    /// Linux) so that the outgoing connections of tests running in parallel cannot be handed it.
+    /// </summary>
     private static int FreePort()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: draw again.
+            }
+        }
     }
 }

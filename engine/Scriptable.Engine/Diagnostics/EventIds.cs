@@ -16,6 +16,18 @@ internal static class EventIds
     public const int ZoneNotServed = 205;
     public const int ReloadRequested = 206;
 
+    // 4xx: policies.
+    public const int PolicyFailed = 400;
+    public const int PolicyLoaded = 401;
+    public const int PolicyCompileFailed = 402;
+    public const int PolicyRemoved = 403;
+    public const int PolicyKept = 404;
+    public const int PolicyNotServed = 405;
+    public const int PolicyWarning = 406;
+    public const int FolderChanged = 407;
+    public const int ReloadFailed = 408;
+    public const int WatcherFailed = 409;
+
     // 3xx: transport.
     public const int Listening = 300;
     public const int ListenerFailed = 301;

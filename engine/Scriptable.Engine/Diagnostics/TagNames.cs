@@ -9,6 +9,12 @@ internal static class TagNames
     /// <summary>udp or tcp.</summary>
     public const string Transport = "network.transport";
 
+    /// <summary>The policy's name (its file's name in its zone, such as <c>www.example.com</c>).</summary>
+    public const string Policy = "policy.name";
+
+    /// <summary>Why something failed.</summary>
+    public const string ErrorType = "error.type";
+
     /// <summary>The zone origin.</summary>
     public const string Zone = "dns.zone";
 }

@@ -1,5 +1,7 @@
 using Scriptable.Engine.Configuration;
+using Scriptable.Engine.Policies;
 using Scriptable.Engine.Zones;
+using Scriptable.Policies;
 
 namespace Scriptable.Engine.Model;
 
@@ -11,14 +13,22 @@ namespace Scriptable.Engine.Model;
 public sealed class ServerSnapshot
 {
     /// <summary>Creates a snapshot.</summary>
-    public ServerSnapshot(ZoneSet zones, DnsConfig config)
+    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null)
     {
         Zones = zones;
         Config = config;
+        Policies = policies ?? PolicySet.Empty;
+        Health = health ?? HealthMap.Empty;
     }
 
     /// <summary>The zones served.</summary>
     public ZoneSet Zones { get; }
+
+    /// <summary>The policies, by name.</summary>
+    public PolicySet Policies { get; }
+
+    /// <summary>The health of every check.</summary>
+    public HealthMap Health { get; }
 
     /// <summary>Protocol settings.</summary>
     public DnsConfig Config { get; }

@@ -1,5 +1,6 @@
 using Scriptable.Engine.Protocol;
 using Scriptable.Engine.Zones;
+using Scriptable.Policies;
 
 namespace Scriptable.Engine.Pipeline;
 
@@ -8,7 +9,9 @@ namespace Scriptable.Engine.Pipeline;
 /// <param name="Owner">The owner to write; null writes the question name (keeping the client's case).</param>
 /// <param name="Ttl">The TTL to write (negative answers use the SOA's negative TTL).</param>
 /// <param name="Required">For the additional section: true if the response must be truncated rather than omit it (in-bailiwick glue).</param>
-internal readonly record struct PlannedRRset(RRset Set, DnsName? Owner, uint Ttl, bool Required = false);
+/// <param name="Order">The order to write the records in (policy answers may rotate or shuffle them).</param>
+/// <param name="Rotation">For <see cref="RecordOrder.Rotated"/>: the record to start with, modulo the count.</param>
+internal readonly record struct PlannedRRset(RRset Set, DnsName? Owner, uint Ttl, bool Required = false, RecordOrder Order = RecordOrder.AsGiven, int Rotation = 0);
 
 /// <summary>The RRsets of one response section, reused across queries.</summary>
 internal sealed class PlannedSection

@@ -104,6 +104,9 @@ internal sealed class QueryContext
     /// <summary>The zone matched, or null.</summary>
     public Zone? Zone { get; set; }
 
+    /// <summary>Where a CNAME answered by the question name's policy points: the answer stage goes on there.</summary>
+    public DnsName? ChainTarget { get; set; }
+
     /// <summary>The sections to write.</summary>
     public AnswerPlan Plan { get; } = new();
 
@@ -123,6 +126,9 @@ internal sealed class QueryContext
 
     /// <summary>The writer Finalize uses.</summary>
     public MessageWriter Writer { get; } = new();
+
+    /// <summary>The <c>ctx</c> handed to policies, reused for every query of this context.</summary>
+    public Scriptable.Policies.PolicyContext PolicyContext { get; } = new();
 
     /// <summary>Per-context counters, summed by the metrics.</summary>
     public QueryCounters Counters { get; } = new();
@@ -149,6 +155,7 @@ internal sealed class QueryContext
         Rcode = 0;
         Authoritative = false;
         Zone = null;
+        ChainTarget = null;
         Plan.Clear();
         EcsScope = 0;
         ResponseLength = 0;

@@ -19,6 +19,9 @@ internal sealed class QueryCounters
     /// <summary>Queries whose processing threw (answered SERVFAIL).</summary>
     public long Failures;
 
+    /// <summary>Policy runs on this context (to pick the ones whose time is sampled).</summary>
+    public long PolicyRuns;
+
     /// <summary>Counts a response.</summary>
     public void CountResponse(int rcode, DnsTransport transport) =>
         _byRcode[(Math.Min(rcode, ResponseCode.Count - 1) * 2) + (int)transport]++;

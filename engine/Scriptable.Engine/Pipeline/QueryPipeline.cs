@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Model;
+using Scriptable.Engine.Policies;
 using Scriptable.Engine.Pipeline.Stages;
 using Scriptable.Engine.Protocol;
 
 namespace Scriptable.Engine.Pipeline;
 
 /// <summary>
-/// The query path, in one place: Parse, Validate, MatchZone, Answer, then Finalize and Record (CoreDNS
-/// <c>plugin.cfg</c>). Later stages slot in here: Enrich (client, ECS, geo) after MatchZone and Route (the
-/// name's policy) before Answer. It also holds the published snapshot: background work swaps it with
+/// The query path, in one place: Parse, Validate, MatchZone, Route (the name's policy), Answer, then
+/// Finalize and Record (CoreDNS <c>plugin.cfg</c>). Enrich (geo) slots in after MatchZone. It also holds the published snapshot: background work swaps it with
 /// <see cref="Publish"/>, and each query reads it once.
 /// </summary>
 internal sealed partial class QueryPipeline
@@ -24,17 +24,19 @@ internal sealed partial class QueryPipeline
     private long _lastFailureLog;
 
     /// <summary>Creates a pipeline serving <paramref name="snapshot"/>.</summary>
-    public QueryPipeline(ServerSnapshot snapshot, ILogger logger)
+    public QueryPipeline(ServerSnapshot snapshot, ILogger logger, TimeProvider? time = null)
     {
         _snapshot = snapshot;
         _logger = logger;
         _record = new RecordStage(logger);
+        var runner = new PolicyRunner(logger, time ?? TimeProvider.System);
         _stages =
         [
             new ParseStage(),
             new ValidateStage(),
             new MatchZoneStage(),
-            new AnswerStage(),
+            new RouteStage(runner),
+            new AnswerStage(runner),
         ];
     }
 
@@ -60,6 +62,7 @@ internal sealed partial class QueryPipeline
     {
         context.Reset([], 0, 0, DnsTransport.Udp);
         context.Snapshot = ServerSnapshot.Empty;
+        context.PolicyContext.Clear();
         _pool.Add(context);
     }
 

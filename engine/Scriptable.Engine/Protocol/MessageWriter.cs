@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using Scriptable.Engine.Zones;
 
+using Scriptable.Policies;
+
 namespace Scriptable.Engine.Protocol;
 
 /// <summary>
@@ -130,12 +132,33 @@ internal sealed class MessageWriter
     /// Writes every record of an RRset. <paramref name="owner"/> null means the question name (a pointer to
     /// offset 12, which also echoes the client's 0x20 case). Check <see cref="Overflowed"/> afterwards.
     /// </summary>
-    public void WriteRRset(RRset set, DnsName? owner, uint ttl)
+    public void WriteRRset(RRset set, DnsName? owner, uint ttl) => WriteRRset(set, owner, ttl, RecordOrder.AsGiven, 0);
+
+    /// <summary>
+    /// Writes every record of an RRset in an order: as given, rotated to start at record
+    /// <paramref name="rotation"/> (modulo the count), or shuffled (a random permutation, for RRsets of up to
+    /// 256 records; larger ones are written as given).
+    /// </summary>
+    public void WriteRRset(RRset set, DnsName? owner, uint ttl, RecordOrder order, int rotation)
     {
         var records = set.Records;
-        var ownerOffset = -1;
-        for (var r = 0; r < records.Length; r++)
+        var count = records.Length;
+        Span<byte> permutation = stackalloc byte[order == RecordOrder.Shuffled && count is > 1 and <= 256 ? count : 0];
+        if (!permutation.IsEmpty)
         {
+            for (var i = 0; i < count; i++)
+            {
+                permutation[i] = (byte)i;
+            }
+
+            Random.Shared.Shuffle(permutation);
+        }
+
+        var start = order == RecordOrder.Rotated && count > 1 ? rotation % count : 0;
+        var ownerOffset = -1;
+        for (var n = 0; n < count; n++)
+        {
+            var r = !permutation.IsEmpty ? permutation[n] : start == 0 ? n : (n + start) % count;
             if (owner is null)
             {
                 WritePointer(12);
@@ -146,9 +169,9 @@ internal sealed class MessageWriter
             }
             else
             {
-                var start = Position;
+                var begin = Position;
                 WriteName(owner);
-                ownerOffset = start <= MaxPointerOffset ? start : -1;
+                ownerOffset = begin <= MaxPointerOffset ? begin : -1;
             }
 
             WriteUInt16(set.Type);

@@ -1,9 +1,14 @@
 using System.CommandLine;
-using Scriptable.Engine.Zones;
+using Scriptable.Engine.Model;
+using Scriptable.Engine.Policies;
 
 namespace Scriptable.Server.Cli;
 
-/// <summary><c>scriptable check [DIR]</c>: loads every zone of a policies folder and reports every problem.</summary>
+/// <summary>
+/// <c>scriptable check [DIR]</c>: loads every zone and compiles every policy of a folder, exactly as the
+/// server would, and reports every problem (<c>file:line: error</c> for zones, <c>file(line,col): error
+/// CSxxxx</c> for policies); exit code 1 on any error.
+/// </summary>
 internal static class CheckCommand
 {
     public static Command Create()
@@ -13,7 +18,7 @@ internal static class CheckCommand
             Description = "The policies folder to check.",
             DefaultValueFactory = _ => "policies",
         };
-        var command = new Command("check", "Check the zones (and, later, policies) of a folder without serving them; exit 1 on any error.")
+        var command = new Command("check", "Check the zones and policies of a folder without serving them; exit 1 on any error.")
         {
             folder,
         };
@@ -21,10 +26,17 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>Writes diagnostics as <c>file:line: message</c>; returns the exit code.</summary>
+    /// <summary>Writes every diagnostic; returns the exit code.</summary>
     public static int Run(string folder, TextWriter output, TextWriter errors)
     {
-        var result = ZoneLoader.LoadDirectory(folder);
+        if (!Directory.Exists(folder))
+        {
+            errors.WriteLine($"{folder}: error: the policies folder does not exist");
+            return 1;
+        }
+
+        var reload = new FolderLoader(folder).Reload();
+        var result = reload.ZoneResult;
         foreach (var warning in result.Warnings)
         {
             errors.WriteLine($"{warning.File}:{warning.Line}: warning: {warning.Message}");
@@ -45,7 +57,42 @@ internal static class CheckCommand
             output.WriteLine($"FAILED: zone '{failed}'");
         }
 
-        output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed, {result.Errors.Count} errors, {result.Warnings.Count} warnings");
-        return result.Errors.Count > 0 ? 1 : 0;
+        var policyErrors = 0;
+        foreach (var warning in reload.Policies.Warnings)
+        {
+            policyErrors += warning.IsError ? 1 : 0;
+            errors.WriteLine(warning);
+        }
+
+        var policiesOk = 0;
+        var policiesFailed = 0;
+        foreach (var change in reload.Policies.Changes)
+        {
+            foreach (var diagnostic in change.Diagnostics)
+            {
+                policyErrors += diagnostic.IsError ? 1 : 0;
+                errors.WriteLine(diagnostic);
+            }
+
+            if (change.Kind == PolicyChangeKind.Loaded)
+            {
+                policiesOk++;
+                output.WriteLine($"ok: policy '{change.File}' serving {(change.Names.Count > 0 ? string.Join(", ", change.Names) : "no name")}");
+            }
+            else if (change.Kind is PolicyChangeKind.Failed or PolicyChangeKind.Kept)
+            {
+                policiesFailed++;
+                output.WriteLine($"FAILED: policy '{change.File}'");
+            }
+        }
+
+        output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed, {result.Errors.Count} errors, {result.Warnings.Count} warnings; "
+            + $"{policiesOk} policies compiled, {policiesFailed} failed, {policyErrors} errors");
+        foreach (var version in reload.Policies.Changes.Select(c => c.Version).OfType<PolicyVersion>())
+        {
+            version.Unload();
+        }
+
+        return result.Errors.Count > 0 || policyErrors > 0 ? 1 : 0;
     }
 }

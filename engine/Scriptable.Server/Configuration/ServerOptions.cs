@@ -1,3 +1,5 @@
+using Scriptable.Engine.Policies;
+
 namespace Scriptable.Server.Configuration;
 
 /// <summary>
@@ -29,4 +31,56 @@ public sealed class ServerOptions
 
     /// <summary>Name server identifier returned for NSID queries (RFC 5001); empty disables it.</summary>
     public string Nsid { get; set; } = "";
+
+    /// <summary>Reload zones and policies when the policies folder changes (a watcher plus a periodic rescan).</summary>
+    public bool Watch { get; set; } = true;
+
+    /// <summary>Seconds between two rescans of the policies folder (watchers miss events).</summary>
+    public double RescanSeconds { get; set; } = 2;
+
+    /// <summary>Milliseconds the folder must stay quiet after a change before reloading.</summary>
+    public double DebounceMilliseconds { get; set; } = 50;
+
+    /// <summary>Which files are policies and how they run.</summary>
+    public PolicyConfig Policy { get; set; } = new();
+}
+
+/// <summary>The <c>Policy</c> section: which files are policies, and the defaults every policy starts from.</summary>
+public sealed class PolicyConfig
+{
+    /// <summary>Glob patterns of policy files, relative to the policies folder.</summary>
+    public List<string> Include { get; set; } = [];
+
+    /// <summary>Glob patterns of files that are not policies.</summary>
+    public List<string> Exclude { get; set; } = [];
+
+    /// <summary>What a name answers when its policy cannot: ServFail, Static, NoData, NxDomain or Refused.</summary>
+    public PolicyFallback Fallback { get; set; } = PolicyFallback.ServFail;
+
+    /// <summary>Time one query may spend in a policy, in milliseconds.</summary>
+    public double TimeBudgetMilliseconds { get; set; } = 10;
+
+    /// <summary>Stack space (the depth budget) one query may use in a policy, in KiB.</summary>
+    public int MaxStackKilobytes { get; set; } = 256;
+
+    /// <summary>Memory one query may allocate in a policy, in KiB.</summary>
+    public int MaxAllocatedKilobytes { get; set; } = 16 * 1024;
+
+    /// <summary>The engine's options from this section.</summary>
+    public PolicyOptions ToOptions()
+    {
+        var defaults = new PolicyOptions();
+        return new PolicyOptions
+        {
+            Include = Include.Count > 0 ? [.. Include] : defaults.Include,
+            Exclude = Exclude.Count > 0 ? [.. Exclude] : defaults.Exclude,
+            Defaults = new PolicySettings
+            {
+                Fallback = Fallback,
+                TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMilliseconds),
+                MaxStackKilobytes = MaxStackKilobytes,
+                MaxAllocatedKilobytes = MaxAllocatedKilobytes,
+            },
+        };
+    }
 }

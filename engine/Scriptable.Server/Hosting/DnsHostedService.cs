@@ -34,7 +34,7 @@ internal sealed partial class DnsHostedService : IHostedService, IAsyncDisposabl
             {
                 context.Cancel = true;
                 LogReloadRequested();
-                _ = _server.ReloadAsync(CancellationToken.None);
+                _ = _server.RequestReloadAsync();
             });
         }
     }
@@ -57,6 +57,6 @@ internal sealed partial class DnsHostedService : IHostedService, IAsyncDisposabl
     [LoggerMessage(EventId = EventIds.Stopping, EventName = nameof(EventIds.Stopping), Level = LogLevel.Information, Message = "Stopping: closing every listener.")]
     private partial void LogStopping();
 
-    [LoggerMessage(EventId = EventIds.ReloadRequested, EventName = nameof(EventIds.ReloadRequested), Level = LogLevel.Information, Message = "SIGHUP: reloading zones.")]
+    [LoggerMessage(EventId = EventIds.ReloadRequested, EventName = nameof(EventIds.ReloadRequested), Level = LogLevel.Information, Message = "SIGHUP: reloading zones and policies.")]
     private partial void LogReloadRequested();
 }

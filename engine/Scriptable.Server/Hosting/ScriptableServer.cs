@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Configuration;
 using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Model;
+using Scriptable.Engine.Policies;
 using Scriptable.Engine.Pipeline;
 using Scriptable.Engine.Zones;
 using Scriptable.Server.Configuration;
@@ -24,7 +25,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly List<TcpListener> _tcp = [];
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private readonly DnsMetrics _metrics;
-    private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
+    private readonly FolderLoader _loader;
+    private FolderWatcher? _watcher;
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
     public ScriptableServer(ServerOptions options, IReadOnlyList<IPEndPoint> listen, ILoggerFactory loggerFactory)
@@ -34,7 +36,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("Scriptable.Server");
         Config = new DnsConfig { EdnsBufferSize = options.EdnsBufferSize, Nsid = options.Nsid };
         Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"));
-        _metrics = new DnsMetrics(Pipeline);
+        _loader = new FolderLoader(options.Policies, options.Policy.ToOptions());
+        _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats);
     }
 
     /// <summary>The query pipeline (tests read its snapshot and counters).</summary>
@@ -52,10 +55,20 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>Open TCP connections over all addresses.</summary>
     public int OpenTcpConnections => _tcp.Sum(t => t.OpenConnections);
 
-    /// <summary>Loads the zones and starts serving. Throws if an address cannot be bound.</summary>
+    /// <summary>The policy files and their versions (tests read it).</summary>
+    public PolicyCatalog Policies => _loader.Policies;
+
+    /// <summary>Loads the zones and policies and starts serving. Throws if an address cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.Watch)
+        {
+            _watcher = new FolderWatcher(_options.Policies, ReloadAsync, TimeSpan.FromMilliseconds(_options.DebounceMilliseconds),
+                TimeSpan.FromSeconds(Math.Max(0.1, _options.RescanSeconds)), _logger);
+            _watcher.Start();
+        }
+
         var threads = _options.UdpThreads > 0 ? _options.UdpThreads : Environment.ProcessorCount;
         try
         {
@@ -103,49 +116,26 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads the policies folder again and publishes the result. A zone that now fails to load keeps serving
-    /// its previous version; removed zones stop being served.
+    /// Reads the policies folder again and publishes the result. A zone or policy that now fails keeps
+    /// serving its previous version; removed ones stop being served. Replaced policy versions are unloaded
+    /// once the new snapshot is published (queries in flight finish on the version they started with).
     /// </summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         await _reloadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var result = ZoneLoader.LoadDirectory(_options.Policies);
-            foreach (var warning in result.Warnings)
+            var reload = _loader.Reload();
+            LogZones(reload);
+            LogPolicies(reload.Policies);
+            var previous = Pipeline.Snapshot;
+            Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, previous.Health));
+            foreach (var retired in reload.Policies.Retired)
             {
-                LogZoneWarning(warning.ToString());
+                retired.Unload();
             }
 
-            foreach (var error in result.Errors)
-            {
-                LogZoneError(error.ToString());
-            }
-
-            var byFolder = new Dictionary<string, Zone>(StringComparer.Ordinal);
-            foreach (var zone in result.Zones)
-            {
-                byFolder[FolderKey(zone.Origin.ToString())] = zone;
-                LogZoneLoaded(zone.Origin.ToString(), zone.Serial, zone.RecordCount, zone.Source);
-            }
-
-            foreach (var failed in result.Failed)
-            {
-                if (_zonesByFolder.TryGetValue(FolderKey(failed), out var previous))
-                {
-                    byFolder[FolderKey(failed)] = previous;
-                    LogZoneKept(previous.Origin.ToString(), previous.Serial);
-                }
-                else
-                {
-                    LogZoneNotServed(failed);
-                }
-            }
-
-            _zonesByFolder = byFolder;
-            var zones = new ZoneSet([.. byFolder.Values]);
-            Pipeline.Publish(new ServerSnapshot(zones, Config));
-            LogZonesPublished(zones.Zones.Count, result.Failed.Count);
+            LogZonesPublished(reload.Zones.Zones.Count, reload.ZoneResult.Failed.Count, reload.Policies.Policies.Bindings.Count);
         }
         finally
         {
@@ -153,11 +143,99 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
     }
 
-    private static string FolderKey(string name) => name.TrimEnd('.').ToLowerInvariant();
+    /// <summary>Asks the watcher for a reload (SIGHUP), or reloads at once when not watching.</summary>
+    public Task RequestReloadAsync()
+    {
+        if (_watcher is null)
+        {
+            return ReloadAsync(CancellationToken.None);
+        }
 
-    /// <summary>Stops every listener.</summary>
+        _watcher.Trigger();
+        return Task.CompletedTask;
+    }
+
+    private void LogZones(FolderReload reload)
+    {
+        var result = reload.ZoneResult;
+        foreach (var warning in result.Warnings)
+        {
+            LogZoneWarning(warning.ToString());
+        }
+
+        foreach (var error in result.Errors)
+        {
+            LogZoneError(error.ToString());
+        }
+
+        foreach (var zone in result.Zones)
+        {
+            LogZoneLoaded(zone.Origin.ToString(), zone.Serial, zone.RecordCount, zone.Source);
+        }
+
+        foreach (var failed in result.Failed)
+        {
+            var kept = reload.KeptZones.FirstOrDefault(z => string.Equals(z.Origin.ToString().TrimEnd('.'), failed.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
+            if (kept is not null)
+            {
+                LogZoneKept(kept.Origin.ToString(), kept.Serial);
+            }
+            else
+            {
+                LogZoneNotServed(failed);
+            }
+        }
+    }
+
+    private void LogPolicies(PolicyReload reload)
+    {
+        foreach (var warning in reload.Warnings)
+        {
+            LogPolicyWarning(warning.ToString());
+        }
+
+        foreach (var change in reload.Changes)
+        {
+            foreach (var diagnostic in change.Diagnostics)
+            {
+                if (diagnostic.IsError)
+                {
+                    LogPolicyDiagnostic(diagnostic.ToString());
+                }
+                else
+                {
+                    LogPolicyWarning(diagnostic.ToString());
+                }
+            }
+
+            var names = string.Join(", ", change.Names);
+            switch (change.Kind)
+            {
+                case PolicyChangeKind.Loaded:
+                    LogPolicyLoaded(change.File, change.Version!.Revision, names, change.Version.CompileTime.TotalMilliseconds);
+                    break;
+                case PolicyChangeKind.Kept:
+                    LogPolicyKept(change.File, change.Version!.Revision);
+                    break;
+                case PolicyChangeKind.Failed:
+                    LogPolicyNotServed(change.File, names, _options.Policy.Fallback.ToString());
+                    break;
+                case PolicyChangeKind.Removed:
+                    LogPolicyRemoved(change.File);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Stops every listener and the folder watcher.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_watcher is not null)
+        {
+            await _watcher.DisposeAsync().ConfigureAwait(false);
+            _watcher = null;
+        }
+
         foreach (var udp in _udp)
         {
             udp.Dispose();
@@ -196,6 +274,28 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private partial void LogZoneNotServed(string zone);
 
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
-        Message = "Serving {Count} zones ({Failed} failed to load).")]
-    private partial void LogZonesPublished(int count, int failed);
+        Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]
+    private partial void LogZonesPublished(int count, int failed, int policies);
+
+    [LoggerMessage(EventId = EventIds.PolicyLoaded, EventName = nameof(EventIds.PolicyLoaded), Level = LogLevel.Information,
+        Message = "Policy '{File}' revision {Revision} loaded, serving {Names} (compiled in {Milliseconds:F0} ms).")]
+    private partial void LogPolicyLoaded(string file, int revision, string names, double milliseconds);
+
+    [LoggerMessage(EventId = EventIds.PolicyCompileFailed, EventName = nameof(EventIds.PolicyCompileFailed), Level = LogLevel.Error, Message = "{Diagnostic}")]
+    private partial void LogPolicyDiagnostic(string diagnostic);
+
+    [LoggerMessage(EventId = EventIds.PolicyWarning, EventName = nameof(EventIds.PolicyWarning), Level = LogLevel.Warning, Message = "{Diagnostic}")]
+    private partial void LogPolicyWarning(string diagnostic);
+
+    [LoggerMessage(EventId = EventIds.PolicyKept, EventName = nameof(EventIds.PolicyKept), Level = LogLevel.Warning,
+        Message = "Policy '{File}' failed to load; revision {Revision} keeps serving.")]
+    private partial void LogPolicyKept(string file, int revision);
+
+    [LoggerMessage(EventId = EventIds.PolicyNotServed, EventName = nameof(EventIds.PolicyNotServed), Level = LogLevel.Error,
+        Message = "Policy '{File}' failed to load and no earlier revision exists: {Names} answer the fallback (default {Fallback}) until it is fixed.")]
+    private partial void LogPolicyNotServed(string file, string names, string fallback);
+
+    [LoggerMessage(EventId = EventIds.PolicyRemoved, EventName = nameof(EventIds.PolicyRemoved), Level = LogLevel.Information,
+        Message = "Policy '{File}' removed: its names are answered from the zone data.")]
+    private partial void LogPolicyRemoved(string file);
 }

@@ -1,3 +1,4 @@
+using Scriptable.Engine.Policies;
 using Scriptable.Engine.Protocol;
 using Scriptable.Engine.Zones;
 
@@ -10,6 +11,14 @@ namespace Scriptable.Engine.Pipeline.Stages;
 /// </summary>
 internal sealed class AnswerStage : QueryStage
 {
+    private readonly PolicyRunner _runner;
+
+    /// <summary>Creates the stage; <paramref name="runner"/> runs the policies that CNAME chains reach.</summary>
+    public AnswerStage(PolicyRunner runner)
+    {
+        _runner = runner;
+    }
+
     /// <inheritdoc />
     public override StageResult Invoke(QueryContext context)
     {
@@ -18,10 +27,25 @@ internal sealed class AnswerStage : QueryStage
         var plan = context.Plan;
         context.Authoritative = true;
 
-        var result = ZoneLookup.Find(zone, context.QName, qtype == RecordType.DS);
-        DnsName? owner = null;
+        // Route may have answered the question name with a CNAME: go on from its target.
+        DnsName? owner = context.ChainTarget;
+        var chain = 0;
+        LookupResult result;
+        if (owner is null)
+        {
+            result = ZoneLookup.Find(zone, context.QName, qtype == RecordType.DS);
+        }
+        else if (Follow(context, zone, owner, 1, out result) is { } early)
+        {
+            return early;
+        }
+        else
+        {
+            chain = 1;
+        }
+
         var maxChain = context.Snapshot.Config.MaxCnameChain;
-        for (var chain = 0; ; chain++)
+        for (; ; chain++)
         {
             switch (result.Kind)
             {
@@ -30,9 +54,13 @@ internal sealed class AnswerStage : QueryStage
                     context.Authoritative = chain > 0;
                     AddReferral(context, zone, result.Node);
                     return StageResult.Continue;
-                case LookupKind.NxDomain:
+                case LookupKind.NxDomain when !ExistsForPolicies(context, owner):
                     // RFC 6604: the rcode describes the last name of the chain.
                     context.Rcode = ResponseCode.NXDomain;
+                    AddSoa(plan, zone);
+                    return StageResult.Continue;
+                case LookupKind.NxDomain:
+                    // An empty non-terminal made by policy names below it: NODATA.
                     AddSoa(plan, zone);
                     return StageResult.Continue;
             }
@@ -56,15 +84,66 @@ internal sealed class AnswerStage : QueryStage
 
             plan.Answer.Add(new PlannedRRset(cname, owner, cname.Ttl));
             var target = cname.Records[0].Target!;
-            if (!target.IsSubdomainOf(zone.Origin) || chain + 1 >= maxChain || Visited(context, target))
+            owner = target;
+            if (Follow(context, zone, target, chain + 1, out result) is { } done)
             {
-                // Out of zone (the resolver goes on from here), a loop, or a chain too long to follow.
-                return StageResult.Continue;
+                return done;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Goes on at a CNAME target: stops (returns a result) when the target is outside the zone, a loop, too
+    /// deep, or answered by its policy; otherwise looks it up in the zone data.
+    /// </summary>
+    private StageResult? Follow(QueryContext context, Zone zone, DnsName target, int chain, out LookupResult result)
+    {
+        result = default;
+        if (!target.IsSubdomainOf(zone.Origin) || chain >= context.Snapshot.Config.MaxCnameChain || Visited(context, target))
+        {
+            // Out of zone (the resolver goes on from here), a loop, or a chain too long to follow.
+            return StageResult.Continue;
+        }
+
+        var binding = context.Snapshot.Policies.Find(target);
+        while (binding is not null && binding.Origin.Equals(zone.Origin))
+        {
+            var answer = _runner.Run(binding, context, target);
+            switch (PolicyAnswers.Apply(context, zone, answer, target, out var next))
+            {
+                case PolicyOutcome.Done:
+                    return StageResult.Continue;
+                case PolicyOutcome.FollowCname:
+                    chain++;
+                    if (!next!.IsSubdomainOf(zone.Origin) || chain >= context.Snapshot.Config.MaxCnameChain || Visited(context, next))
+                    {
+                        return StageResult.Continue;
+                    }
+
+                    target = next;
+                    binding = context.Snapshot.Policies.Find(target);
+                    continue;
             }
 
-            owner = target;
-            result = ZoneLookup.Find(zone, target, qtype == RecordType.DS);
+            break;
         }
+
+        result = ZoneLookup.Find(zone, target, context.QType == RecordType.DS);
+        return null;
+    }
+
+    /// <summary>True if policies make the name exist (it owns a policy, or a policy's name lies below it).</summary>
+    private static bool ExistsForPolicies(QueryContext context, DnsName? owner)
+    {
+        var policies = context.Snapshot.Policies;
+        if (policies.IsEmpty)
+        {
+            return false;
+        }
+
+        return owner is null
+            ? policies.Exists(context.QName.Lower, context.QName.SuffixHash(0))
+            : policies.Exists(owner.LowerWire, owner.Hash);
     }
 
     /// <summary>True if a CNAME chain reaches a name it already answered for.</summary>
@@ -107,7 +186,7 @@ internal sealed class AnswerStage : QueryStage
     }
 
     /// <summary>Addresses of in-zone NS, MX and SRV targets (RFC 1035 section 3.3 additional processing).</summary>
-    private static void AddAdditional(AnswerPlan plan, Zone zone, RRset set)
+    internal static void AddAdditional(AnswerPlan plan, Zone zone, RRset set)
     {
         if (set.Type is not (RecordType.NS or RecordType.MX or RecordType.SRV))
         {

@@ -98,7 +98,7 @@ internal sealed class FinalizeStage : QueryStage
         foreach (ref readonly var item in section.Items)
         {
             var mark = writer.Save();
-            writer.WriteRRset(item.Set, item.Owner, item.Ttl);
+            writer.WriteRRset(item.Set, item.Owner, item.Ttl, item.Order, item.Rotation);
             if (!writer.Overflowed)
             {
                 count += item.Set.Records.Length;

@@ -1,0 +1,63 @@
+using Scriptable.Engine.Policies;
+using Scriptable.Engine.Zones;
+
+namespace Scriptable.Engine.Model;
+
+/// <summary>What one reload of a policies folder produced.</summary>
+/// <param name="Zones">The zones to serve: those that loaded, plus the last good version of those that now fail.</param>
+/// <param name="ZoneResult">The zone loader's report (errors as <c>file:line: reason</c>).</param>
+/// <param name="KeptZones">Zones that failed to load and keep serving their previous version.</param>
+/// <param name="Policies">The policy catalog's report and the set to serve.</param>
+public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IReadOnlyList<Zone> KeptZones, PolicyReload Policies);
+
+/// <summary>
+/// Loads a policies folder (zones and policies) again and again, keeping the last good version of every
+/// zone and policy that now fails: a bad edit never takes a name down. Not thread-safe: callers serialise
+/// reloads (the server holds a lock; tests and <c>scriptable check</c> reload once).
+/// </summary>
+public sealed class FolderLoader
+{
+    private readonly PolicyCatalog _policies;
+    private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a loader for <paramref name="folder"/>.</summary>
+    public FolderLoader(string folder, PolicyOptions? policyOptions = null)
+    {
+        Folder = folder;
+        _policies = new PolicyCatalog(folder, policyOptions ?? new PolicyOptions());
+    }
+
+    /// <summary>The policies folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The policy files and their versions.</summary>
+    public PolicyCatalog Policies => _policies;
+
+    /// <summary>Reads the folder: zones first, then the policies bound into them.</summary>
+    public FolderReload Reload()
+    {
+        var result = ZoneLoader.LoadDirectory(Folder);
+        var byFolder = new Dictionary<string, Zone>(StringComparer.Ordinal);
+        foreach (var zone in result.Zones)
+        {
+            byFolder[FolderKey(zone.Origin.ToString())] = zone;
+        }
+
+        var kept = new List<Zone>();
+        foreach (var failed in result.Failed)
+        {
+            if (_zonesByFolder.TryGetValue(FolderKey(failed), out var previous))
+            {
+                byFolder[FolderKey(failed)] = previous;
+                kept.Add(previous);
+            }
+        }
+
+        _zonesByFolder = byFolder;
+        var zones = new ZoneSet([.. byFolder.Values]);
+        var policies = _policies.Reload(zones.Zones);
+        return new FolderReload(zones, result, kept, policies);
+    }
+
+    private static string FolderKey(string name) => name.TrimEnd('.').ToLowerInvariant();
+}

@@ -1,0 +1,24 @@
+namespace Scriptable.Engine.Policies;
+
+/// <summary>
+/// How a policy is run: its fallback and its per-query budget. Server-wide defaults come from the
+/// configuration (<c>Policy</c> section); a policy overrides them with a directive comment:
+/// <c>// scriptable: fallback=static time=5ms</c>.
+/// </summary>
+public sealed record PolicySettings
+{
+    /// <summary>What the name answers when its policy cannot.</summary>
+    public PolicyFallback Fallback { get; init; } = PolicyFallback.ServFail;
+
+    /// <summary>Wall-clock time one query may spend in the policy before it is stopped.</summary>
+    public TimeSpan TimeBudget { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Stack space one query may use in policy code (this is the depth budget: about 2,000 ordinary calls in 256 KiB).</summary>
+    public int MaxStackKilobytes { get; init; } = 256;
+
+    /// <summary>Memory one query may allocate in policy code.</summary>
+    public int MaxAllocatedKilobytes { get; init; } = 16 * 1024;
+
+    /// <summary>How long loading a version (its static fields) may take.</summary>
+    public TimeSpan LoadTimeBudget { get; init; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,148 @@
+using Scriptable.Engine.Pipeline;
+using Scriptable.Engine.Protocol;
+using Scriptable.Engine.Zones;
+
+namespace Scriptable.Policies;
+
+/// <summary>
+/// Everything a policy may read about one query, as <c>ctx</c>: the question, the client, where the client
+/// is, the health of the backends, and the time. One context serves many queries in turn: read it while the
+/// policy runs, and never keep it (or anything it returned) in a static field.
+/// </summary>
+public sealed class PolicyContext
+{
+    private QueryContext _source = null!;
+    private Zone _zone = null!;
+    private DnsName? _owner;
+    private TimeProvider _time = TimeProvider.System;
+    private DateTimeOffset? _now;
+    private bool _dependsOnSubnet;
+
+    internal PolicyContext()
+    {
+        Query = new QueryInfo(this);
+        Client = new ClientInfo(this);
+        Geo = new GeoInfo(this);
+    }
+
+    /// <summary>The question: name, type, transport, DO bit.</summary>
+    public QueryInfo Query { get; }
+
+    /// <summary>The client: source address, EDNS Client Subnet.</summary>
+    public ClientInfo Client { get; }
+
+    /// <summary>Where the client is (geo databases).</summary>
+    public GeoInfo Geo { get; }
+
+    /// <summary>The health of every check, as last published by the background checks.</summary>
+    public HealthMap Health { get; private set; } = HealthMap.Empty;
+
+    /// <summary>
+    /// The current time (UTC). Policies read the time only here, so that tests and fixtures can set it.
+    /// </summary>
+    public DateTimeOffset Now => _now ??= _time.GetUtcNow();
+
+    /// <summary>
+    /// The EDNS Client Subnet scope prefix length to return, or null to let the server decide: the subnet's
+    /// prefix if the policy read the subnet (or used a sticky choice), else 0 (the answer holds for every
+    /// client). An answer's own <see cref="Answer.WithScope"/> takes precedence.
+    /// </summary>
+    public int? Scope { get; set; }
+
+    internal QueryContext Source => _source;
+
+    /// <summary>Prepares the context for one policy invocation.</summary>
+    internal void Reset(QueryContext source, Zone zone, DnsName? owner, HealthMap health, TimeProvider time)
+    {
+        _source = source;
+        _zone = zone;
+        _owner = owner;
+        Health = health;
+        _time = time;
+        _now = null;
+        _dependsOnSubnet = false;
+        Scope = null;
+        Query.Reset();
+        Client.Reset();
+        Geo.Reset();
+    }
+
+    /// <summary>Drops the references of the last query (so old snapshots can be collected).</summary>
+    internal void Clear()
+    {
+        _source = null!;
+        _zone = null!;
+        _owner = null;
+        Health = HealthMap.Empty;
+    }
+
+    /// <summary>Notes that the answer depends on the client's subnet.</summary>
+    internal void DependsOnSubnet() => _dependsOnSubnet = true;
+
+    /// <summary>
+    /// The ECS scope to return with <paramref name="answer"/>: the answer's own, else <see cref="Scope"/>, else
+    /// the source prefix if the policy used the subnet, else 0; never more than the client sent.
+    /// </summary>
+    internal byte ResolveScope(Answer answer)
+    {
+        var ecs = _source.Ecs;
+        if (!ecs.Present)
+        {
+            return 0;
+        }
+
+        var scope = answer.Scope >= 0 ? answer.Scope : Scope ?? (_dependsOnSubnet ? ecs.SourcePrefix : 0);
+        return (byte)Math.Clamp(scope, 0, ecs.SourcePrefix);
+    }
+
+    /// <summary>
+    /// A 64-bit key for the client's subnet (ECS when present, else the source address), for sticky choices;
+    /// using it makes the answer depend on the subnet.
+    /// </summary>
+    internal ulong SubnetKey()
+    {
+        ulong hash = 14695981039346656037;
+        var ecs = _source.Ecs;
+        if (ecs.Present)
+        {
+            _dependsOnSubnet = true;
+            hash = Mix(hash, ecs.Family);
+            hash = Mix(hash, ecs.SourcePrefix);
+            foreach (var b in ecs.Address)
+            {
+                hash = Mix(hash, b);
+            }
+        }
+        else
+        {
+            foreach (var b in _source.ClientAddress)
+            {
+                hash = Mix(hash, b);
+            }
+        }
+
+        return Finish(hash);
+    }
+
+    /// <summary>The geo lookup of the snapshot serving the query, or null when no database is configured.</summary>
+    internal Func<PolicyContext, GeoRecord?>? GeoLookup { get; set; }
+
+    /// <summary>Looks the client up in the geo databases.</summary>
+    internal GeoRecord? LookupGeo() => GeoLookup?.Invoke(this);
+
+    internal string OwnerText() => _owner is null ? QuestionText() : _owner.ToString().ToLowerInvariant();
+
+    internal string QuestionText() => DnsName.FromWire(_source.QName.Lower).ToString();
+
+    internal string ZoneText() => _zone.Origin.ToString().ToLowerInvariant();
+
+    private static ulong Mix(ulong hash, int value) => (hash ^ (uint)value) * 1099511628211;
+
+    /// <summary>SplitMix64's finaliser: spreads FNV's low-entropy high bits over the whole word.</summary>
+    internal static ulong Finish(ulong x)
+    {
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EB;
+        return x ^ (x >> 31);
+    }
+}

@@ -20,18 +20,23 @@ namespace Scriptable.Testing;
 /// Assert.Equal("NOERROR", result.Rcode);
 /// </code>
 /// </summary>
-public sealed class PoliciesFolder
+public sealed class PoliciesFolder : IDisposable
 {
     private readonly QueryPipeline _pipeline;
     private readonly QueryContext _context;
     private readonly object _gate = new();
 
-    private PoliciesFolder(string path, ZoneLoadResult result)
+    private readonly FolderLoader _loader;
+
+    private PoliciesFolder(string path, FolderLoader loader, FolderReload reload)
     {
         Path = path;
-        Zones = [.. result.Zones.Select(z => z.Origin.ToString())];
-        Warnings = [.. result.Warnings.Select(w => w.ToString())];
-        _pipeline = new QueryPipeline(new ServerSnapshot(new ZoneSet(result.Zones), new DnsConfig()), NullLogger.Instance);
+        _loader = loader;
+        Zones = [.. reload.Zones.Zones.Select(z => z.Origin.ToString())];
+        Policies = [.. reload.Policies.Policies.Bindings.Select(b => b.Owner.ToString())];
+        Warnings = [.. reload.ZoneResult.Warnings.Select(w => w.ToString()), .. reload.Policies.Warnings.Select(w => w.ToString()),
+            .. reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => !d.IsError).Select(d => d.ToString())];
+        _pipeline = new QueryPipeline(new ServerSnapshot(reload.Zones, new DnsConfig(), reload.Policies.Policies), NullLogger.Instance);
         _context = _pipeline.CreateContext();
     }
 
@@ -41,19 +46,44 @@ public sealed class PoliciesFolder
     /// <summary>Origins of the zones served.</summary>
     public IReadOnlyList<string> Zones { get; }
 
-    /// <summary>Warnings from loading (as <c>file:line: message</c>).</summary>
+    /// <summary>The names answered by policies.</summary>
+    public IReadOnlyList<string> Policies { get; }
+
+    /// <summary>Warnings from loading (zones as <c>file:line: message</c>, policies as <c>file(line,col): warning ...</c>).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
-    /// <summary>Loads a folder; throws <see cref="InvalidDataException"/> listing every error if anything fails to load.</summary>
+    /// <summary>
+    /// Loads a folder as the server does (zones, then policies compiled with the same sandbox and budget);
+    /// throws <see cref="InvalidDataException"/> listing every error if anything fails to load or compile.
+    /// </summary>
     public static PoliciesFolder Load(string path)
     {
-        var result = ZoneLoader.LoadDirectory(path);
-        if (result.Errors.Count > 0)
+        var loader = new FolderLoader(path);
+        var reload = loader.Reload();
+        var errors = new List<string>();
+        errors.AddRange(reload.ZoneResult.Errors.Select(e => e.ToString()));
+        errors.AddRange(reload.Policies.Warnings.Where(w => w.IsError).Select(w => w.ToString()));
+        errors.AddRange(reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString()));
+        if (errors.Count > 0)
         {
-            throw new InvalidDataException($"'{path}' does not load:{Environment.NewLine}" + string.Join(Environment.NewLine, result.Errors));
+            foreach (var version in loader.Policies.Versions)
+            {
+                version.Unload();
+            }
+
+            throw new InvalidDataException($"'{path}' does not load:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
         }
 
-        return new PoliciesFolder(path, result);
+        return new PoliciesFolder(path, loader, reload);
+    }
+
+    /// <summary>Unloads the compiled policies (each lives in a collectible assembly load context).</summary>
+    public void Dispose()
+    {
+        foreach (var version in _loader.Policies.Versions)
+        {
+            version.Unload();
+        }
     }
 
     /// <summary>

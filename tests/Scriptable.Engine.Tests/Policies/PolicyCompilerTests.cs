@@ -1,0 +1,77 @@
+using Scriptable.Engine.Model;
+using Scriptable.Engine.Policies;
+using Scriptable.TestCommon;
+
+namespace Scriptable.Engine.Tests.Policies;
+
+/// <summary>Compile errors and runtime failures point at the user's own file, line and column.</summary>
+public sealed class PolicyCompilerTests
+{
+    private static List<string> Diagnostics(TempFolder folder)
+    {
+        var reload = new FolderLoader(folder.Path).Reload();
+        foreach (var version in reload.Policies.Changes.Select(c => c.Version).OfType<PolicyVersion>())
+        {
+            version.Unload();
+        }
+
+        return [.. reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString())];
+    }
+
+    [Theory]
+    // A semantic error on line 3, column 17 (1-based), after load-time and per-query lines.
+    [InlineData("static readonly int K = 1;\nvar x = K;\nreturn Answer.X(x);\n", "www.csx(3,15): error CS0117: 'Answer' does not contain a definition for 'X'")]
+    [InlineData("var a = 1;\n    return a;\n", "www.csx(2,12): error CS0029: Cannot implicitly convert type 'int' to 'Scriptable.Policies.Answer'")]
+    [InlineData("var a = 1\nreturn Answer.Static;\n", "www.csx(1,10): error CS1002: ; expected")]
+    [InlineData("static int F() => \"s\";\nreturn Answer.Static;\n", "www.csx(1,19): error CS0029")]
+    [InlineData("int G() => y;\nreturn Answer.Static;\n", "www.csx(1,12): error CS0103: The name 'y' does not exist in the current context")]
+    [InlineData("if (ctx.Query.Type == DnsType.A)\n    return Answer.Static;\n", "www.csx(2,1): error CS0161: the policy does not return an Answer on every path")]
+    [InlineData("readonly int x = 1;\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0008: 'readonly' on a per-query variable")]
+    [InlineData("#r \"System.IO.dll\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0002: '#r' is not allowed")]
+    [InlineData("#load \"../../etc.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0004")]
+    [InlineData("#load \"_missing.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0005")]
+    [InlineData("// scriptable: fallback=maybe\nreturn Answer.Static;\n", "www.csx(1,16): error SCR0101: fallback 'maybe' is not one of")]
+    [InlineData("static readonly Answer A = Answer.Records(\"MX ten mail\");\nreturn A;\n", "www.csx(1,1): error SCR0200: the policy's static fields failed to initialise: FormatException: 'MX ten mail'")]
+    public void Compile_Error_ReportedAtUserLocation(string code, string expected)
+    {
+        using var folder = TempFolder.WithExampleZone(("example.org/www.csx", code));
+
+        var diagnostics = Diagnostics(folder);
+
+        Assert.Contains(diagnostics, d => d.Contains(expected, StringComparison.Ordinal) && d.StartsWith(folder.Path, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compile_Helper_SplicedAndErrorsPointIntoIt()
+    {
+        using var folder = TempFolder.WithExampleZone(
+            ("_shared/pools.csx", "static Answer Pick(int i) => i == 0 ? Answer.Address(\"192.0.2.1\") : Answer.Static;\nstatic int Broken() => \"x\";\n"),
+            ("example.org/www.csx", "#load \"../_shared/pools.csx\"\nreturn Pick(0);\n"));
+
+        var diagnostics = Diagnostics(folder);
+
+        Assert.Contains(diagnostics, d => d.Contains("pools.csx(2,24): error CS0029", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compile_HelperWithStatements_Rejected()
+    {
+        using var folder = TempFolder.WithExampleZone(
+            ("_shared/bad.csx", "var x = 1;\n"),
+            ("example.org/www.csx", "#load \"../_shared/bad.csx\"\nreturn Answer.Static;\n"));
+
+        Assert.Contains(Diagnostics(folder), d => d.Contains("bad.csx(1,1): error SCR0007", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_Exception_StackTraceShowsPolicyLine()
+    {
+        using var temp = TempFolder.WithExampleZone(("example.org/www.csx", "var a = 1;\nvar b = 0;\n\nreturn Answer.Address($\"192.0.2.{a / b}\");\n"));
+        var reload = new FolderLoader(temp.Path).Reload();
+        var version = reload.Policies.Policies.Bindings.Single().Version!;
+        var failure = Assert.Throws<DivideByZeroException>(() => version.Run(new Scriptable.Policies.PolicyContext()));
+
+        Assert.Equal((version.File, 4), PolicyVersion.FindUserFrame(failure, version.File));
+        version.Unload();
+    }
+}

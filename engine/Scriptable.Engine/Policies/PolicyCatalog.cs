@@ -170,16 +170,25 @@ public sealed class PolicyCatalog
         var bindings = new List<PolicyBinding>();
         var owners = new Dictionary<DnsName, string>();
         var changed = new HashSet<Entry>(work.Select(w => w.Entry));
-        foreach (var entry in _entries.Values.OrderBy(e => e.File, StringComparer.Ordinal))
+        var ordered = _entries.Values.OrderBy(e => e.File, StringComparer.Ordinal).ToList();
+        var served = ordered.ToDictionary(e => e, _ => new List<string>());
+
+        // A file's own name (www.csx: www) is bound before any names= directive can claim it.
+        foreach (var ownNames in (ReadOnlySpan<bool>)[true, false])
         {
-            var names = new List<string>();
-            if (!zonesByFolder.TryGetValue(entry.ZoneFolder, out var zone))
+            foreach (var entry in ordered)
             {
-                warnings.Add(new PolicyDiagnostic(entry.File, 0, 0, false, "SCR0011", $"not served: the zone '{entry.ZoneFolder}' is not loaded."));
-            }
-            else
-            {
-                foreach (var owner in Owners(entry, zone.Origin, warnings))
+                if (!zonesByFolder.TryGetValue(entry.ZoneFolder, out var zone))
+                {
+                    if (ownNames)
+                    {
+                        warnings.Add(new PolicyDiagnostic(entry.File, 0, 0, false, "SCR0011", $"not served: the zone '{entry.ZoneFolder}' is not loaded."));
+                    }
+
+                    continue;
+                }
+
+                foreach (var owner in Owners(entry, zone.Origin, ownNames, warnings))
                 {
                     if (BelowCut(zone, owner) is { } cut)
                     {
@@ -193,13 +202,16 @@ public sealed class PolicyCatalog
                         continue;
                     }
 
-                    names.Add(owner.ToString());
+                    served[entry].Add(owner.ToString());
                     bindings.Add(new PolicyBinding(owner, zone.Origin, entry.File, entry.Version, entry.Version?.Settings ?? entry.Settings, entry.Stats));
                 }
             }
+        }
 
+        foreach (var entry in ordered)
+        {
             var kind = changed.Contains(entry) ? entry.LastChange : PolicyChangeKind.Unchanged;
-            changes.Add(new PolicyChange(entry.File, names, kind, entry.Version, changed.Contains(entry) ? entry.Diagnostics : []));
+            changes.Add(new PolicyChange(entry.File, served[entry], kind, entry.Version, changed.Contains(entry) ? entry.Diagnostics : []));
         }
 
         Stats = [.. _entries.Values.Select(e => e.Stats)];
@@ -250,11 +262,14 @@ public sealed class PolicyCatalog
         return result;
     }
 
-    /// <summary>The names a file serves: its own (<c>@</c> is the apex) and those of its <c>names=</c> directive.</summary>
-    private static List<DnsName> Owners(Entry entry, DnsName origin, List<PolicyDiagnostic> warnings)
+    /// <summary>
+    /// The names a file serves: its own (<c>www.csx</c>: www; <c>@</c> is the apex) when
+    /// <paramref name="own"/>, else those of its <c>names=</c> directive.
+    /// </summary>
+    private static List<DnsName> Owners(Entry entry, DnsName origin, bool own, List<PolicyDiagnostic> warnings)
     {
         var owners = new List<DnsName>();
-        foreach (var label in entry.ExtraNames.Prepend(entry.Label))
+        foreach (var label in own ? [entry.Label] : entry.ExtraNames)
         {
             if (!DnsName.TryParse(label, origin, out var name, out var error) || !name.IsSubdomainOf(origin))
             {

@@ -69,6 +69,35 @@ public sealed class TestServer : IAsyncDisposable
         return new TestServer(server, policies, logs);
     }
 
+    /// <summary>
+    /// Starts a server for the example.org zone of <see cref="TempFolder.ExampleZone"/> plus files (policies,
+    /// helpers) given as (path relative to the policies folder, text).
+    /// </summary>
+    public static async Task<TestServer> StartWithFilesAsync(IEnumerable<(string File, string Text)> files, Action<ServerOptions>? configure = null)
+    {
+        var written = files.ToList();
+        return await StartAsync([("example.org", TempFolder.ExampleZone)], options =>
+        {
+            foreach (var (file, text) in written)
+            {
+                var full = Path.Combine(options.Policies, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllText(full, text);
+            }
+
+            configure?.Invoke(options);
+        });
+    }
+
+    /// <summary>Writes a file of the policies folder the way editors save: a temporary file renamed over it.</summary>
+    public void Write(string file, string text)
+    {
+        var full = Path.Combine(Policies, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full + ".tmp~", text);
+        File.Move(full + ".tmp~", full, overwrite: true);
+    }
+
     /// <summary>Starts a server for the example.org test zone.</summary>
     public static Task<TestServer> StartExampleAsync(Action<ServerOptions>? configure = null, bool ipv6 = false) =>
         StartAsync([("example.org", TestZones.ExampleOrg)], configure, ipv6);

@@ -13,7 +13,8 @@ namespace Scriptable.Engine.Policies;
 /// <param name="Kind">Loaded, kept (failed, the previous version serves), not served, removed, unchanged.</param>
 /// <param name="Version">The version now serving, if any.</param>
 /// <param name="Diagnostics">Errors and warnings of this reload.</param>
-public sealed record PolicyChange(string File, IReadOnlyList<string> Names, PolicyChangeKind Kind, PolicyVersion? Version, IReadOnlyList<PolicyDiagnostic> Diagnostics);
+/// <param name="Fallback">What its names answer when it cannot.</param>
+public sealed record PolicyChange(string File, IReadOnlyList<string> Names, PolicyChangeKind Kind, PolicyVersion? Version, IReadOnlyList<PolicyDiagnostic> Diagnostics, PolicyFallback Fallback);
 
 /// <summary>The outcome of a policy file in a reload.</summary>
 public enum PolicyChangeKind
@@ -164,7 +165,7 @@ public sealed class PolicyCatalog
                 retired.Add(gone.Version);
             }
 
-            changes.Add(new PolicyChange(file, [], PolicyChangeKind.Removed, null, []));
+            changes.Add(new PolicyChange(file, [], PolicyChangeKind.Removed, null, [], gone.Settings.Fallback));
         }
 
         var bindings = new List<PolicyBinding>();
@@ -211,7 +212,7 @@ public sealed class PolicyCatalog
         foreach (var entry in ordered)
         {
             var kind = changed.Contains(entry) ? entry.LastChange : PolicyChangeKind.Unchanged;
-            changes.Add(new PolicyChange(entry.File, served[entry], kind, entry.Version, changed.Contains(entry) ? entry.Diagnostics : []));
+            changes.Add(new PolicyChange(entry.File, served[entry], kind, entry.Version, changed.Contains(entry) ? entry.Diagnostics : [], (entry.Version?.Settings ?? entry.Settings).Fallback));
         }
 
         Stats = [.. _entries.Values.Select(e => e.Stats)];

@@ -41,6 +41,8 @@ internal sealed partial class PolicyRunner
     {
         var stats = binding.Stats;
         stats.CountQuery();
+        var ctx = query.PolicyContext;
+        ctx.Reset(query, query.Zone!, owner, query.Snapshot.Health, _time);
         var version = binding.Version;
         if (version is null || (version.IsTrippedFlag && version.IsTripped(Stopwatch.GetTimestamp())))
         {
@@ -48,8 +50,6 @@ internal sealed partial class PolicyRunner
             return Fallback(binding.Settings.Fallback);
         }
 
-        var ctx = query.PolicyContext;
-        ctx.Reset(query, query.Zone!, owner, query.Snapshot.Health, _time);
         var sample = (++query.Counters.PolicyRuns % SampleEvery) == 0;
         var started = sample ? Stopwatch.GetTimestamp() : 0;
         var previous = PolicyScope.Enter(binding.Origin);

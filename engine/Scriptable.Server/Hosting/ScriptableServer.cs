@@ -218,7 +218,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
                     LogPolicyKept(change.File, change.Version!.Revision);
                     break;
                 case PolicyChangeKind.Failed:
-                    LogPolicyNotServed(change.File, names, _options.Policy.Fallback.ToString());
+                    LogPolicyNotServed(change.File, names, change.Fallback);
                     break;
                 case PolicyChangeKind.Removed:
                     LogPolicyRemoved(change.File);
@@ -292,8 +292,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private partial void LogPolicyKept(string file, int revision);
 
     [LoggerMessage(EventId = EventIds.PolicyNotServed, EventName = nameof(EventIds.PolicyNotServed), Level = LogLevel.Error,
-        Message = "Policy '{File}' failed to load and no earlier revision exists: {Names} answer the fallback (default {Fallback}) until it is fixed.")]
-    private partial void LogPolicyNotServed(string file, string names, string fallback);
+        Message = "Policy '{File}' failed to load and no earlier revision exists: {Names} answer its fallback ({Fallback}) until it is fixed.")]
+    private partial void LogPolicyNotServed(string file, string names, PolicyFallback fallback);
 
     [LoggerMessage(EventId = EventIds.PolicyRemoved, EventName = nameof(EventIds.PolicyRemoved), Level = LogLevel.Information,
         Message = "Policy '{File}' removed: its names are answered from the zone data.")]

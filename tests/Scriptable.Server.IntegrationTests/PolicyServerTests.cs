@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using Scriptable.Engine.Protocol;
+using Scriptable.TestCommon;
+
+namespace Scriptable.Server.IntegrationTests;
+
+/// <summary>Policies served by the real server over UDP and TCP: startup, hot reload, failures.</summary>
+public sealed class PolicyServerTests
+{
+    private static string V(int last) => $"return Answer.Address(\"192.0.2.{last}\").WithTtl(5);";
+
+    private static async Task<string?> AnswerAsync(TestServer server, string name, ushort type = RecordType.A)
+    {
+        var response = await server.UdpAsync(RawQuery.Build(name, type), 3000);
+        Assert.NotNull(response);
+        var message = Responses.Parse(response);
+        return message.AnswerRecords.Count == 0 ? message.ReturnCode.ToString() : message.AnswerRecords[^1].ToString();
+    }
+
+    private static async Task WaitForAnswerAsync(TestServer server, string name, string expected)
+    {
+        var watch = Stopwatch.StartNew();
+        string? last = null;
+        while (watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            last = await AnswerAsync(server, name);
+            if (last is not null && last.Contains(expected, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail($"'{name}' never answered '{expected}'; last answer: {last}\n{string.Join('\n', server.Logs.Messages)}");
+    }
+
+    [Fact]
+    public async Task Start_BrokenPolicy_OthersServeAndItAnswersFallback()
+    {
+        await using var server = await TestServer.StartWithFilesAsync([
+            ("example.org/www.csx", "return Answer.Address(\"192.0.2.1\")"),
+            ("example.org/mail.csx", V(25)),
+            ("example.org/api.csx", "// scriptable: fallback=nxdomain\nreturn 42;")]);
+
+        Assert.Equal("ServerFailure", await AnswerAsync(server, "www.example.org"));
+        Assert.Equal("NxDomain", await AnswerAsync(server, "api.example.org"));
+        Assert.Contains("192.0.2.25", await AnswerAsync(server, "mail.example.org"), StringComparison.Ordinal);
+        Assert.Contains("192.0.2.1", await AnswerAsync(server, "static.example.org"), StringComparison.Ordinal);
+        Assert.Contains(server.Logs.Messages, m => m.Contains("www.csx(1,35): error CS1002: ; expected", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Save_ChangedPolicy_NewAnswerServed()
+    {
+        await using var server = await TestServer.StartWithFilesAsync([("example.org/www.csx", V(1))], o => o.RescanSeconds = 60);
+        Assert.Contains("192.0.2.1", await AnswerAsync(server, "www.example.org"), StringComparison.Ordinal);
+
+        server.Write("example.org/www.csx", V(2));
+
+        await WaitForAnswerAsync(server, "www.example.org", "192.0.2.2");
+        Assert.Contains(server.Logs.Messages, m => m.Contains("www.csx' revision 2 loaded", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Save_SyntaxError_OldVersionKeepsServingAndErrorLogged()
+    {
+        await using var server = await TestServer.StartWithFilesAsync([("example.org/www.csx", V(1))], o => o.RescanSeconds = 60);
+
+        server.Write("example.org/www.csx", "var x = ;\n" + V(2));
+        await TransportTests.WaitUntil(() => server.Logs.Messages.Any(m => m.Contains("www.csx(1,9): error CS1525", StringComparison.Ordinal)), "compile error logged", 10000);
+
+        Assert.Contains("192.0.2.1", await AnswerAsync(server, "www.example.org"), StringComparison.Ordinal);
+        Assert.Contains(server.Logs.Messages, m => m.Contains("revision 1 keeps serving", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rescan_MissedEvent_StillReloads()
+    {
+        // No watcher at all: only the periodic rescan can see the change.
+        await using var server = await TestServer.StartWithFilesAsync([("example.org/www.csx", V(1))], o => o.RescanSeconds = 0.2);
+        server.Write("example.org/www.csx", V(3));
+
+        await WaitForAnswerAsync(server, "www.example.org", "192.0.2.3");
+    }
+
+    [Fact]
+    public async Task Add_Rename_Delete_TakeEffect()
+    {
+        await using var server = await TestServer.StartWithFilesAsync([], o => o.RescanSeconds = 60);
+        Assert.Contains("192.0.2.80", await AnswerAsync(server, "www.example.org"), StringComparison.Ordinal);
+
+        server.Write("example.org/www.csx", V(4));
+        await WaitForAnswerAsync(server, "www.example.org", "192.0.2.4");
+
+        File.Move(Path.Combine(server.Policies, "example.org", "www.csx"), Path.Combine(server.Policies, "example.org", "mail.csx"));
+        await WaitForAnswerAsync(server, "mail.example.org", "192.0.2.4");
+        await WaitForAnswerAsync(server, "www.example.org", "192.0.2.80");
+
+        File.Delete(Path.Combine(server.Policies, "example.org", "mail.csx"));
+        await WaitForAnswerAsync(server, "mail.example.org", "192.0.2.25");
+    }
+
+    [Fact]
+    public async Task Throwing_Policy_FallbackCountedAndLoggedOncePerBurst()
+    {
+        await using var server = await TestServer.StartWithFilesAsync([("example.org/www.csx", "static int n;\nif (++n > 0) throw new InvalidOperationException(\"boom\");\nreturn Answer.Static;")]);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("ServerFailure", await AnswerAsync(server, "www.example.org"));
+        }
+
+        var stats = server.Server.Policies.Stats.Single();
+        Assert.Equal(20, stats.Exceptions);
+        Assert.Equal(20, stats.Fallbacks);
+        var logged = server.Logs.Messages.Where(m => m.Contains("Policy 'www.example.org.' revision 1 failed at", StringComparison.Ordinal)).ToList();
+        Assert.Single(logged);
+        Assert.Contains("www.csx:line 2: InvalidOperationException: boom", logged[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dig_PolicyWithSubnet_AnswerAndScope()
+    {
+        await using var server = await TestServer.StartWithFilesAsync([("example.org/www.csx", """
+            static readonly Answer Near = Answer.Address("198.51.100.20"), Far = Answer.Address("203.0.113.30");
+            static readonly IPNetwork Europe = IPNetwork.Parse("81.2.69.0/24");
+            return Europe.Contains(ctx.Client.Network.BaseAddress) ? Near : Far;
+            """)]);
+
+        var (code, output, _) = await ExternalTool.RunAsync("dig", ["@127.0.0.1", "-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "www.example.org", "A", "+subnet=81.2.69.160/27", "+norec", "+time=2", "+tries=1"]);
+
+        Assert.Equal(0, code);
+        Assert.Contains("CLIENT-SUBNET: 81.2.69.160/27/27", output, StringComparison.Ordinal);
+        Assert.Matches(@"www\.example\.org\.\s+60\s+IN\s+A\s+198\.51\.100\.20", output);
+    }
+}

@@ -66,11 +66,7 @@ public sealed class PoliciesFolder : IDisposable
         errors.AddRange(reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString()));
         if (errors.Count > 0)
         {
-            foreach (var version in loader.Policies.Versions)
-            {
-                version.Unload();
-            }
-
+            loader.Dispose();
             throw new InvalidDataException($"'{path}' does not load:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
         }
 
@@ -78,13 +74,7 @@ public sealed class PoliciesFolder : IDisposable
     }
 
     /// <summary>Unloads the compiled policies (each lives in a collectible assembly load context).</summary>
-    public void Dispose()
-    {
-        foreach (var version in _loader.Policies.Versions)
-        {
-            version.Unload();
-        }
-    }
+    public void Dispose() => _loader.Dispose();
 
     /// <summary>
     /// Asks a question as a client would. <paramref name="type"/> is a mnemonic (<c>AAAA</c>) or <c>TYPEnnn</c>;

@@ -15,7 +15,7 @@ public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IRea
 /// zone and policy that now fails: a bad edit never takes a name down. Not thread-safe: callers serialise
 /// reloads (the server holds a lock; tests and <c>scriptable check</c> reload once).
 /// </summary>
-public sealed class FolderLoader
+public sealed class FolderLoader : IDisposable
 {
     private readonly PolicyCatalog _policies;
     private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
@@ -57,6 +57,15 @@ public sealed class FolderLoader
         var zones = new ZoneSet([.. byFolder.Values]);
         var policies = _policies.Reload(zones.Zones);
         return new FolderReload(zones, result, kept, policies);
+    }
+
+    /// <summary>Unloads every policy version still loaded (replaced ones are unloaded by whoever published the reload).</summary>
+    public void Dispose()
+    {
+        foreach (var version in _policies.Versions)
+        {
+            version.Unload();
+        }
     }
 
     private static string FolderKey(string name) => name.TrimEnd('.').ToLowerInvariant();

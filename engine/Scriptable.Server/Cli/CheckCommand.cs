@@ -35,7 +35,8 @@ internal static class CheckCommand
             return 1;
         }
 
-        var reload = new FolderLoader(folder).Reload();
+        using var loader = new FolderLoader(folder);
+        var reload = loader.Reload();
         var result = reload.ZoneResult;
         foreach (var warning in result.Warnings)
         {
@@ -88,11 +89,6 @@ internal static class CheckCommand
 
         output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed, {result.Errors.Count} errors, {result.Warnings.Count} warnings; "
             + $"{policiesOk} policies compiled, {policiesFailed} failed, {policyErrors} errors");
-        foreach (var version in reload.Policies.Changes.Select(c => c.Version).OfType<PolicyVersion>())
-        {
-            version.Unload();
-        }
-
         return result.Errors.Count > 0 || policyErrors > 0 ? 1 : 0;
     }
 }

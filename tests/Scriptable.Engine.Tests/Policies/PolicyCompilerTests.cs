@@ -9,12 +9,8 @@ public sealed class PolicyCompilerTests
 {
     private static List<string> Diagnostics(TempFolder folder)
     {
-        var reload = new FolderLoader(folder.Path).Reload();
-        foreach (var version in reload.Policies.Changes.Select(c => c.Version).OfType<PolicyVersion>())
-        {
-            version.Unload();
-        }
-
+        using var loader = new FolderLoader(folder.Path);
+        var reload = loader.Reload();
         return [.. reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString())];
     }
 

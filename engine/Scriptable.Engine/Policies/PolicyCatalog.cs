@@ -89,7 +89,7 @@ public sealed class PolicyCatalog
                 // Being replaced (editors rename over the file), or unreadable: the next scan retries.
                 if (_entries.TryGetValue(file, out var kept))
                 {
-                    kept.Diagnostics = [PolicyDiagnostic.Error(file, 0, 0, "SCR0010", "cannot read the file: " + ex.Message)];
+                    kept.Diagnostics = [PolicyDiagnostic.Error(file, 0, 0, "SCR0120", "cannot read the file: " + ex.Message)];
                 }
 
                 continue;
@@ -183,7 +183,7 @@ public sealed class PolicyCatalog
                 {
                     if (ownNames)
                     {
-                        warnings.Add(new PolicyDiagnostic(entry.File, 0, 0, false, "SCR0011", $"not served: the zone '{entry.ZoneFolder}' is not loaded."));
+                        warnings.Add(new PolicyDiagnostic(entry.File, 0, 0, false, "SCR0121", $"not served: the zone '{entry.ZoneFolder}' is not loaded."));
                     }
 
                     continue;
@@ -193,13 +193,13 @@ public sealed class PolicyCatalog
                 {
                     if (BelowCut(zone, owner) is { } cut)
                     {
-                        warnings.Add(new PolicyDiagnostic(entry.File, 0, 0, false, "SCR0012", $"'{owner}' is not served: it is at or below the delegation '{cut}', whose data is the child zone's."));
+                        warnings.Add(new PolicyDiagnostic(entry.File, 0, 0, false, "SCR0122", $"'{owner}' is not served: it is at or below the delegation '{cut}', whose data is the child zone's."));
                         continue;
                     }
 
                     if (!owners.TryAdd(owner, entry.File))
                     {
-                        warnings.Add(PolicyDiagnostic.Error(entry.File, 0, 0, "SCR0013", $"'{owner}' is already served by '{owners[owner]}'; this file does not serve it."));
+                        warnings.Add(PolicyDiagnostic.Error(entry.File, 0, 0, "SCR0123", $"'{owner}' is already served by '{owners[owner]}'; this file does not serve it."));
                         continue;
                     }
 
@@ -252,7 +252,7 @@ public sealed class PolicyCatalog
 
             if (parts.Length != 2 || parts[0].StartsWith('_') || parts[0].StartsWith('.'))
             {
-                warnings.Add(new PolicyDiagnostic(file, 0, 0, false, "SCR0014",
+                warnings.Add(new PolicyDiagnostic(file, 0, 0, false, "SCR0124",
                     "not served: a policy lives directly in a zone folder (policies/<zone>/<name>.csx); helpers for #load start with '_'."));
                 continue;
             }
@@ -274,7 +274,7 @@ public sealed class PolicyCatalog
         {
             if (!DnsName.TryParse(label, origin, out var name, out var error) || !name.IsSubdomainOf(origin))
             {
-                warnings.Add(PolicyDiagnostic.Error(entry.File, 0, 0, "SCR0015", $"'{label}' is not a name in zone '{origin}': {error ?? "outside the zone"}."));
+                warnings.Add(PolicyDiagnostic.Error(entry.File, 0, 0, "SCR0125", $"'{label}' is not a name in zone '{origin}': {error ?? "outside the zone"}."));
                 continue;
             }
 

@@ -121,7 +121,7 @@ public sealed class PolicyCatalogTests
         var reload = new FolderLoader(temp.Path).Reload();
 
         Assert.True(reload.Policies.Policies.IsEmpty);
-        Assert.Equal(2, reload.Policies.Warnings.Count(w => w.Id == "SCR0014"));
+        Assert.Equal(2, reload.Policies.Warnings.Count(w => w.Id == "SCR0124"));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class PolicyCatalogTests
         var reload = new FolderLoader(temp.Path).Reload();
 
         Assert.Equal("www.example.org.", reload.Policies.Policies.Bindings.Single(b => b.File.EndsWith("www.csx", StringComparison.Ordinal)).Owner.ToString());
-        Assert.Contains(reload.Policies.Warnings, w => w.IsError && w.Id == "SCR0013");
+        Assert.Contains(reload.Policies.Warnings, w => w.IsError && w.Id == "SCR0123");
     }
 
     [Fact]

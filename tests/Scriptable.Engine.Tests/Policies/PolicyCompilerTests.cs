@@ -22,10 +22,12 @@ public sealed class PolicyCompilerTests
     [InlineData("static int F() => \"s\";\nreturn Answer.Static;\n", "www.csx(1,19): error CS0029")]
     [InlineData("int G() => y;\nreturn Answer.Static;\n", "www.csx(1,12): error CS0103: The name 'y' does not exist in the current context")]
     [InlineData("if (ctx.Query.Type == DnsType.A)\n    return Answer.Static;\n", "www.csx(2,1): error CS0161: the policy does not return an Answer on every path")]
-    [InlineData("readonly int x = 1;\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0008: 'readonly' on a per-query variable")]
-    [InlineData("#r \"System.IO.dll\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0002: '#r' is not allowed")]
-    [InlineData("#load \"../../etc.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0004")]
-    [InlineData("#load \"_missing.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0005")]
+    [InlineData("readonly int x = 1;\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0116: 'readonly' on a per-query variable")]
+    [InlineData("#r \"System.IO.dll\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0110: '#r' is not allowed")]
+    [InlineData("#load \"../../etc.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0112")]
+    [InlineData("return Answer.Static;\n#line hidden\n", "www.csx(2,1): error SCR0118: '#line' is not allowed")]
+    [InlineData("var f = System.IO.File.ReadAllText(\"/etc/passwd\");\nreturn Answer.Static;\n", "www.csx(1,19): error SCR0001: 'System.IO.File' is not allowed in a policy")]
+    [InlineData("#load \"_missing.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0113")]
     [InlineData("// scriptable: fallback=maybe\nreturn Answer.Static;\n", "www.csx(1,16): error SCR0101: fallback 'maybe' is not one of")]
     [InlineData("static readonly Answer A = Answer.Records(\"MX ten mail\");\nreturn A;\n", "www.csx(1,1): error SCR0200: the policy's static fields failed to initialise: FormatException: 'MX ten mail'")]
     public void Compile_Error_ReportedAtUserLocation(string code, string expected)
@@ -56,7 +58,7 @@ public sealed class PolicyCompilerTests
             ("_shared/bad.csx", "var x = 1;\n"),
             ("example.org/www.csx", "#load \"../_shared/bad.csx\"\nreturn Answer.Static;\n"));
 
-        Assert.Contains(Diagnostics(folder), d => d.Contains("bad.csx(1,1): error SCR0007", StringComparison.Ordinal));
+        Assert.Contains(Diagnostics(folder), d => d.Contains("bad.csx(1,1): error SCR0115", StringComparison.Ordinal));
     }
 
     [Fact]

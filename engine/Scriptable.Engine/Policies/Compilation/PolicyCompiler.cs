@@ -44,7 +44,8 @@ internal static class PolicyCompiler
         }
 
         var tree = CSharpSyntaxTree.ParseText(generated.Text, PolicyReferences.ParseOptions, file + ".g.cs", Encoding.UTF8);
-        var compilation = CSharpCompilation.Create("policy-" + className, [tree], PolicyReferences.References, PolicyReferences.CompilationOptions);
+        var compilation = CSharpCompilation.Create("policy-" + className, [tree], PolicyReferences.All, PolicyReferences.CompilationOptions);
+        // Compiler errors and sandbox errors are both reported: fixing one should not reveal the other later.
         var errors = false;
         foreach (var diagnostic in compilation.GetDiagnostics())
         {
@@ -57,11 +58,6 @@ internal static class PolicyCompiler
             diagnostics.Add(Map(diagnostic, file, text));
         }
 
-        if (errors)
-        {
-            return Failed(className, diagnostics, generated.Helpers, started);
-        }
-
         foreach (var diagnostic in SandboxAnalyzer.Analyze(compilation, tree))
         {
             errors = true;
@@ -70,6 +66,7 @@ internal static class PolicyCompiler
 
         if (errors)
         {
+            diagnostics.Sort(static (a, b) => (a.File, a.Line, a.Column).CompareTo((b.File, b.Line, b.Column)));
             return Failed(className, diagnostics, generated.Helpers, started);
         }
 

@@ -94,8 +94,14 @@ internal static class PolicySourceBuilder
             var unit = tree.GetCompilationUnitRoot();
             foreach (var reference in unit.GetReferenceDirectives())
             {
-                diagnostics.Add(At(path, tree, reference, "SCR0002",
+                diagnostics.Add(At(path, tree, reference, "SCR0110",
                     "'#r' is not allowed in a policy: policies compile against a fixed set of assemblies."));
+            }
+
+            // The sandbox checks what #line maps to the user's files; a policy's own #line could hide code from it.
+            foreach (var directive in unit.DescendantTrivia().Where(t => t.IsKind(SyntaxKind.LineDirectiveTrivia) || t.IsKind(SyntaxKind.LineSpanDirectiveTrivia)))
+            {
+                diagnostics.Add(At(path, tree, directive.GetStructure()!, "SCR0118", "'#line' is not allowed in a policy."));
             }
 
             foreach (var load in unit.GetLoadDirectives())
@@ -116,7 +122,7 @@ internal static class PolicySourceBuilder
 
             foreach (var attributes in unit.AttributeLists)
             {
-                diagnostics.Add(At(path, tree, attributes, "SCR0003", "Assembly attributes are not allowed in a policy."));
+                diagnostics.Add(At(path, tree, attributes, "SCR0111", "Assembly attributes are not allowed in a policy."));
             }
 
             foreach (var member in unit.Members)
@@ -132,7 +138,7 @@ internal static class PolicySourceBuilder
             var rootFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)) + Path.DirectorySeparatorChar;
             if (!full.StartsWith(rootFull, StringComparison.Ordinal) || !full.EndsWith(".csx", StringComparison.Ordinal))
             {
-                diagnostics.Add(At(path, tree, load, "SCR0004", $"'#load \"{name}\"': only .csx files inside the policies folder can be loaded."));
+                diagnostics.Add(At(path, tree, load, "SCR0112", $"'#load \"{name}\"': only .csx files inside the policies folder can be loaded."));
                 return;
             }
 
@@ -144,7 +150,7 @@ internal static class PolicySourceBuilder
             var helperText = readHelper(full);
             if (helperText is null)
             {
-                diagnostics.Add(At(path, tree, load, "SCR0005", $"'#load \"{name}\"': the file '{full}' does not exist."));
+                diagnostics.Add(At(path, tree, load, "SCR0113", $"'#load \"{name}\"': the file '{full}' does not exist."));
                 return;
             }
 
@@ -158,7 +164,7 @@ internal static class PolicySourceBuilder
             switch (member)
             {
                 case GlobalStatementSyntax statement when isHelper:
-                    diagnostics.Add(At(path, tree, statement, "SCR0006", "A helper file loaded with #load holds declarations only (static members and types), not statements."));
+                    diagnostics.Add(At(path, tree, statement, "SCR0114", "A helper file loaded with #load holds declarations only (static members and types), not statements."));
                     return;
                 case GlobalStatementSyntax statement:
                     body.Append(Verbatim(path, tree, statement.Statement));
@@ -167,10 +173,10 @@ internal static class PolicySourceBuilder
                     members.Append(Verbatim(path, tree, field));
                     return;
                 case FieldDeclarationSyntax field when isHelper:
-                    diagnostics.Add(At(path, tree, field, "SCR0007", "A helper file's fields are computed once per version: declare them 'static readonly' (or 'const')."));
+                    diagnostics.Add(At(path, tree, field, "SCR0115", "A helper file's fields are computed once per version: declare them 'static readonly' (or 'const')."));
                     return;
                 case FieldDeclarationSyntax field when field.Modifiers.Count > 0:
-                    diagnostics.Add(At(path, tree, field.Modifiers[0], "SCR0008",
+                    diagnostics.Add(At(path, tree, field.Modifiers[0], "SCR0116",
                         $"'{field.Modifiers[0].Text}' on a per-query variable: write 'static readonly' for a value computed once when the policy loads, or no modifier for a variable of each query."));
                     return;
                 case FieldDeclarationSyntax field:
@@ -181,10 +187,10 @@ internal static class PolicySourceBuilder
                     members.Append(Verbatim(path, tree, method));
                     return;
                 case MethodDeclarationSyntax method when isHelper:
-                    diagnostics.Add(At(path, tree, method, "SCR0007", "A helper file's methods must be 'static'."));
+                    diagnostics.Add(At(path, tree, method, "SCR0115", "A helper file's methods must be 'static'."));
                     return;
                 case MethodDeclarationSyntax method when method.Modifiers.Count > 0:
-                    diagnostics.Add(At(path, tree, method.Modifiers[0], "SCR0008",
+                    diagnostics.Add(At(path, tree, method.Modifiers[0], "SCR0116",
                         $"'{method.Modifiers[0].Text}' on a per-query function: write 'static' for a function that does not use the query's variables, or no modifier."));
                     return;
                 case MethodDeclarationSyntax method:
@@ -192,13 +198,13 @@ internal static class PolicySourceBuilder
                     body.Append(Verbatim(path, tree, method));
                     return;
                 case BasePropertyDeclarationSyntax or EventFieldDeclarationSyntax when !IsStatic(member.Modifiers):
-                    diagnostics.Add(At(path, tree, member, "SCR0007", "Top-level properties and events belong to the version, not to a query: declare them 'static'."));
+                    diagnostics.Add(At(path, tree, member, "SCR0115", "Top-level properties and events belong to the version, not to a query: declare them 'static'."));
                     return;
                 case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax or BasePropertyDeclarationSyntax or EventFieldDeclarationSyntax:
                     members.Append(Verbatim(path, tree, member));
                     return;
                 default:
-                    diagnostics.Add(At(path, tree, member, "SCR0009", $"A {member.Kind()} cannot appear at the top level of a policy."));
+                    diagnostics.Add(At(path, tree, member, "SCR0117", $"A {member.Kind()} cannot appear at the top level of a policy."));
                     return;
             }
         }

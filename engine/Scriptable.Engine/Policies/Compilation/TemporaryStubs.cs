@@ -5,23 +5,6 @@ namespace Scriptable.Engine.Policies.Compilation
 {
 
 // Stand-ins until the sandbox and budget branches merge.
-internal static class PolicyReferences
-{
-    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
-
-    public static IReadOnlyList<MetadataReference> References { get; } =
-        [.. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) == "netstandard.dll")
-            .Select(p => MetadataReference.CreateFromFile(p)), MetadataReference.CreateFromFile(typeof(PolicyReferences).Assembly.Location)];
-
-    public static CSharpCompilationOptions CompilationOptions { get; } = new(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release);
-}
-
-internal static class SandboxAnalyzer
-{
-    public static IReadOnlyList<Diagnostic> Analyze(CSharpCompilation compilation, SyntaxTree tree) => compilation is null || tree is null ? [] : [];
-}
-
 internal static class BudgetRewriter
 {
     public static SyntaxTree Rewrite(SyntaxTree tree, SemanticModel model) => model is null ? tree : tree;

@@ -36,6 +36,24 @@ public class DefaultPoliciesTests
     }
 
     [Fact]
+    public void Canary_OnePercentOfSubnets_Sticky()
+    {
+        var canary = 0;
+        for (var n = 0; n < 4096; n++)
+        {
+            var subnet = $"10.{n >> 8}.{n & 255}.0/24";
+            var first = s_folder.Query("canary.example.com", "A", ecs: subnet);
+            Assert.Equal(24, first.EcsScope);
+            Assert.Equal(first.Answer, s_folder.Query("canary.example.com", "A", ecs: subnet).Answer);
+            canary += first.Answer.Single().EndsWith("192.0.2.20", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        // 1% of 4096 is 41; a binomial spread of 3 standard deviations is about 19.
+        Assert.InRange(canary, 41 - 19, 41 + 19);
+        Assert.Equal("NOERROR", s_folder.Query("canary.example.com", "MX").Rcode);
+    }
+
+    [Fact]
     public void Static_A()
     {
         Assert.Equal(["static.example.com. 3600 IN A 192.0.2.1"], s_folder.Query("static.example.com").Answer);

@@ -72,9 +72,12 @@ public sealed class Answer
         var parsed = new IPAddress[addresses.Length];
         for (var i = 0; i < addresses.Length; i++)
         {
-            if (!IPAddress.TryParse(addresses[i], out var address))
+            // IPAddress.TryParse takes inet_aton forms ("192.0.2" is 192.0.0.2): a typo must not become an address.
+            var text = addresses[i];
+            if (text is null || !IPAddress.TryParse(text, out var address)
+                || (address.AddressFamily == AddressFamily.InterNetwork && text.AsSpan().Count('.') != 3))
             {
-                throw new FormatException($"'{addresses[i]}' is not an IPv4 or IPv6 address.");
+                throw new FormatException($"'{text}' is not an IPv4 address (four numbers: 192.0.2.1) or an IPv6 address.");
             }
 
             parsed[i] = address;

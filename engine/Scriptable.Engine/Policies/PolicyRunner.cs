@@ -61,15 +61,16 @@ internal sealed partial class PolicyRunner
                 answer = version.Run(ctx);
             }
         }
-        catch (BudgetExceededException ex)
+        catch (Exception ex) when (FindBudgetStop(ex) is { } stop)
         {
+            // Framework code may wrap the stop (a comparer inside List.Sort, a type initialiser).
             stats.CountBudgetStop();
-            if (ex.Kind == BudgetKind.Time)
+            if (stop.Kind == BudgetKind.Time)
             {
                 version.Trip(Stopwatch.GetTimestamp() + BenchTicks);
             }
 
-            return Failed(binding, version, ex);
+            return Failed(binding, version, stop);
         }
         catch (Exception ex)
         {
@@ -92,6 +93,19 @@ internal sealed partial class PolicyRunner
         }
 
         return answer;
+    }
+
+    private static BudgetExceededException? FindBudgetStop(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BudgetExceededException stop)
+            {
+                return stop;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The answer a fallback setting stands for.</summary>

@@ -29,7 +29,7 @@ public sealed class PolicyVersion
         Run = run;
         _context = context;
         CompileTime = compileTime;
-        Limits = new BudgetLimits(settings.TimeBudget, settings.MaxStackKilobytes * 1024, settings.MaxAllocatedKilobytes * 1024L);
+        Limits = new BudgetLimits { Time = settings.TimeBudget, MaxStackBytes = settings.MaxStackKilobytes * 1024, MaxAllocatedBytes = settings.MaxAllocatedKilobytes * 1024L };
     }
 
     /// <summary>The policy file, as shown to users.</summary>
@@ -112,19 +112,40 @@ public sealed class PolicyVersion
     /// <summary>A weak handle on the load context, for tests that check versions really go away.</summary>
     internal WeakReference LoadContextReference() => new(_context);
 
-    /// <summary>Runs the class constructor now, so load-time work and its errors happen at load, not at the first query.</summary>
+    /// <summary>
+    /// Runs the class constructors of every type of the policy now, under the load budget, so load-time
+    /// work and its errors happen at load and not in a query (a static constructor that fails in a query
+    /// would break its type for the life of the version); then compiles <c>Run</c> ahead, so the first
+    /// query does not pay the JIT out of its time budget.
+    /// </summary>
     private static Exception? Initialize(Type type, DnsName origin, PolicySettings settings)
     {
         var previous = PolicyScope.Enter(origin);
         try
         {
-            using var budget = Budget.Begin(new BudgetLimits(settings.LoadTimeBudget, settings.MaxStackKilobytes * 1024, 256L * 1024 * 1024));
-            RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+            var limits = new BudgetLimits { Time = settings.LoadTimeBudget, MaxStackBytes = settings.MaxStackKilobytes * 1024, MaxAllocatedBytes = 256L * 1024 * 1024 };
+            using (Budget.Begin(limits))
+            {
+                RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+                foreach (var nested in type.Assembly.GetTypes())
+                {
+                    if (!nested.ContainsGenericParameters)
+                    {
+                        RuntimeHelpers.RunClassConstructor(nested.TypeHandle);
+                    }
+                }
+            }
+
+            RuntimeHelpers.PrepareMethod(type.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.MethodHandle);
             return null;
         }
         catch (TypeInitializationException ex)
         {
             return ex.InnerException ?? ex;
+        }
+        catch (Exception ex) when (ex is BudgetExceededException or ReflectionTypeLoadException)
+        {
+            return ex;
         }
         finally
         {

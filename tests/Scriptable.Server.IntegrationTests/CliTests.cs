@@ -143,4 +143,25 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, check.ExitCode);
         Assert.Contains("example.net.zone:7: error:", check.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_Policies_EscapesRejectedLegitCodeAccepted()
+    {
+        var policies = WritePolicies();
+        var zone = Path.Combine(policies, "example.net");
+        File.WriteAllText(Path.Combine(zone, "www.csx"), "static readonly Answer A = Answer.Address(\"192.0.2.7\");\nvar names = new[] { \"b\", \"a\" }.Order().ToList();\nreturn names.Count > 1 ? A : Answer.Static;\n");
+        File.WriteAllText(Path.Combine(zone, "files.csx"), "var secret = System.IO.File.ReadAllText(\"/etc/passwd\");\nreturn Answer.Static;\n");
+        File.WriteAllText(Path.Combine(zone, "reflect.csx"), "var m = typeof(string).GetMethod(\"Clone\");\nreturn Answer.Static;\n");
+        File.WriteAllText(Path.Combine(zone, "env.csx"), "\n  Environment.Exit(3);\nreturn Answer.Static;\n");
+
+        await using var check = ServerProcess.Start(_directory, null, "check", policies);
+        Assert.True(await check.WaitForExitAsync(60000));
+
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("ok: policy '", check.Output, StringComparison.Ordinal);
+        Assert.Matches(@"files\.csx\(1,\d+\): error SCR0001: 'System\.IO\.File' is not allowed", check.Output);
+        Assert.Matches(@"reflect\.csx\(1,\d+\): error SCR0001: 'System\.Type' is not allowed", check.Output);
+        Assert.Matches(@"env\.csx\(2,3\): error SCR0001: 'System\.Environment' is not allowed", check.Output);
+        Assert.Contains("1 policies compiled, 3 failed", check.Output, StringComparison.Ordinal);
+    }
 }

@@ -134,4 +134,42 @@ public sealed class PolicyServerTests
         Assert.Contains("CLIENT-SUBNET: 81.2.69.160/27/27", output, StringComparison.Ordinal);
         Assert.Matches(@"www\.example\.org\.\s+60\s+IN\s+A\s+198\.51\.100\.20", output);
     }
+
+    [Theory]
+    [InlineData("while (true) { }", "Time")]
+    [InlineData("int Down(int n) => Down(n + 1) + 1;\nreturn Answer.Address($\"192.0.2.{Down(0)}\");", "Stack")]
+    [InlineData("var big = new byte[int.MaxValue];\nreturn Answer.Static;", "Memory")]
+    [InlineData("var list = new List<byte[]>();\nwhile (true) list.Add(new byte[1_000_000]);", "Memory")]
+    [InlineData("try { while (true) { } } catch (Exception) { }\nreturn Answer.Static;", "Time")]
+    [InlineData("throw new InvalidOperationException(\"boom\");", "Exception")]
+    public async Task Runaway_Policy_FallbackWhileOthersKeepAnswering(string code, string kind)
+    {
+        await using var server = await TestServer.StartWithFilesAsync([
+            ("example.org/www.csx", "// scriptable: fallback=static time=20ms\n" + code),
+            ("example.org/mail.csx", V(26))]);
+
+        // Hammer the runaway name from several clients while asking the others.
+        var runaway = Enumerable.Range(0, 8).Select(_ => AnswerAsync(server, "www.example.org")).ToList();
+        Assert.Contains("192.0.2.26", await AnswerAsync(server, "mail.example.org"), StringComparison.Ordinal);
+        Assert.Contains("192.0.2.1", await AnswerAsync(server, "static.example.org"), StringComparison.Ordinal);
+        foreach (var answer in await Task.WhenAll(runaway))
+        {
+            // The fallback is the zone's static record for www.
+            Assert.Contains("192.0.2.80", answer, StringComparison.Ordinal);
+        }
+
+        var stats = server.Server.Policies.Stats.Single(s => s.Name == "www.example.org");
+        Assert.Equal(8, stats.Fallbacks);
+        if (kind == "Exception")
+        {
+            Assert.Equal(8, stats.Exceptions);
+        }
+        else
+        {
+            Assert.InRange(stats.BudgetStops, 1, 8);
+            Assert.True(server.Logs.Messages.Any(m => m.Contains("BudgetExceededException", StringComparison.Ordinal) && m.Contains(kind.ToLowerInvariant(), StringComparison.OrdinalIgnoreCase)), string.Join("\n", server.Logs.Messages));
+        }
+
+        Assert.Equal(0, server.Failures);
+    }
 }

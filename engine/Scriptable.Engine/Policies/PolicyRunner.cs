@@ -133,6 +133,6 @@ internal sealed partial class PolicyRunner
     }
 
     [LoggerMessage(EventId = EventIds.PolicyFailed, EventName = nameof(EventIds.PolicyFailed), Level = LogLevel.Warning,
-        Message = "Policy '{Name}' revision {Revision} failed at {Where}: {Error}. Answered its fallback ({Fallback}); {Suppressed} more failures since the last report.")]
+        Message = "Policy '{Name}' revision {Revision} failed at {Where}: {Error} It answered its fallback ({Fallback}); {Suppressed} more failures since the last report.")]
     private partial void LogPolicyFailed(string name, int revision, string where, string error, PolicyFallback fallback, long suppressed);
 }

@@ -87,15 +87,15 @@ public sealed class PolicyVersion
             }
 
             var type = assembly.GetType(compiled.ClassName, throwOnError: true)!;
-            var run = type.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.CreateDelegate<Func<PolicyContext, Answer>>();
-            var error = Initialize(type, origin, settings);
-            if (error is not null)
+            var (instance, error) = Initialize(type, origin, settings);
+            if (instance is null)
             {
-                diagnostics.Add(LocateException(error, file, "SCR0200", "the policy's static fields failed to initialise: "));
+                diagnostics.Add(LocateException(error!, file, "SCR0200", "the policy's static fields failed to initialise: "));
                 context.Unload();
                 return null;
             }
 
+            var run = type.GetMethod("Run", BindingFlags.Public | BindingFlags.Instance)!.CreateDelegate<Func<PolicyContext, Answer>>(instance);
             return new PolicyVersion(file, revision, hash, settings, run, context, compiled.Elapsed);
         }
         catch (Exception ex) when (ex is BadImageFormatException or TypeLoadException or MissingMethodException or ArgumentException or FileLoadException)
@@ -113,39 +113,42 @@ public sealed class PolicyVersion
     internal WeakReference LoadContextReference() => new(_context);
 
     /// <summary>
-    /// Runs the class constructors of every type of the policy now, under the load budget, so load-time
-    /// work and its errors happen at load and not in a query (a static constructor that fails in a query
-    /// would break its type for the life of the version); then compiles <c>Run</c> ahead, so the first
-    /// query does not pay the JIT out of its time budget.
+    /// Creates the version object (its constructor computes the script's "static" fields) and runs the class
+    /// constructors of every type the policy declares, now, under the load budget: load-time work and its
+    /// errors happen at load, not in a query (a static constructor that fails in a query would break its type
+    /// for the life of the version). Then compiles <c>Run</c> ahead, so the first query does not pay the JIT
+    /// out of its time budget.
     /// </summary>
-    private static Exception? Initialize(Type type, DnsName origin, PolicySettings settings)
+    private static (object? Instance, Exception? Error) Initialize(Type type, DnsName origin, PolicySettings settings)
     {
         var previous = PolicyScope.Enter(origin);
         try
         {
+            object instance;
             var limits = new BudgetLimits { Time = settings.LoadTimeBudget, MaxStackBytes = settings.MaxStackKilobytes * 1024, MaxAllocatedBytes = 256L * 1024 * 1024 };
             using (Budget.Begin(limits))
             {
-                RuntimeHelpers.RunClassConstructor(type.TypeHandle);
-                foreach (var nested in type.Assembly.GetTypes())
+                foreach (var declared in type.Assembly.GetTypes())
                 {
-                    if (!nested.ContainsGenericParameters)
+                    if (!declared.ContainsGenericParameters)
                     {
-                        RuntimeHelpers.RunClassConstructor(nested.TypeHandle);
+                        RuntimeHelpers.RunClassConstructor(declared.TypeHandle);
                     }
                 }
+
+                instance = Activator.CreateInstance(type)!;
             }
 
-            RuntimeHelpers.PrepareMethod(type.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.MethodHandle);
-            return null;
+            RuntimeHelpers.PrepareMethod(type.GetMethod("Run", BindingFlags.Public | BindingFlags.Instance)!.MethodHandle);
+            return (instance, null);
         }
-        catch (TypeInitializationException ex)
+        catch (Exception ex) when (ex is TypeInitializationException or TargetInvocationException)
         {
-            return ex.InnerException ?? ex;
+            return (null, ex.InnerException ?? ex);
         }
         catch (Exception ex) when (ex is BudgetExceededException or ReflectionTypeLoadException)
         {
-            return ex;
+            return (null, ex);
         }
         finally
         {

@@ -18,6 +18,7 @@ public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IRea
 public sealed class FolderLoader : IDisposable
 {
     private readonly PolicyCatalog _policies;
+    private readonly ZoneCache _zoneCache = new();
     private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
 
     /// <summary>Creates a loader for <paramref name="folder"/>.</summary>
@@ -33,10 +34,18 @@ public sealed class FolderLoader : IDisposable
     /// <summary>The policy files and their versions.</summary>
     public PolicyCatalog Policies => _policies;
 
-    /// <summary>Reads the folder: zones first, then the policies bound into them.</summary>
-    public FolderReload Reload()
+    /// <summary>
+    /// Reads the folder: zones first (a zone whose files did not change is reused, unless
+    /// <paramref name="force"/>), then the policies bound into them (recompiled only when changed).
+    /// </summary>
+    public FolderReload Reload(bool force = false)
     {
-        var result = ZoneLoader.LoadDirectory(Folder);
+        if (force)
+        {
+            _zoneCache.Clear();
+        }
+
+        var result = ZoneLoader.LoadDirectory(Folder, _zoneCache);
         var byFolder = new Dictionary<string, Zone>(StringComparer.Ordinal);
         foreach (var zone in result.Zones)
         {

@@ -8,7 +8,8 @@ namespace Scriptable.Engine.Zones;
 /// <param name="Failed">Origins (folder names) of zones that did not load.</param>
 /// <param name="Errors">Every error, as <c>file:line: reason</c>.</param>
 /// <param name="Warnings">Problems that did not prevent loading.</param>
-public sealed record ZoneLoadResult(IReadOnlyList<Zone> Zones, IReadOnlyList<string> Failed, IReadOnlyList<ZoneDiagnostic> Errors, IReadOnlyList<ZoneDiagnostic> Warnings);
+/// <param name="Unchanged">Zones of <paramref name="Zones"/> reused from the cache: their files did not change.</param>
+public sealed record ZoneLoadResult(IReadOnlyList<Zone> Zones, IReadOnlyList<string> Failed, IReadOnlyList<ZoneDiagnostic> Errors, IReadOnlyList<ZoneDiagnostic> Warnings, IReadOnlyList<Zone>? Unchanged = null);
 
 /// <summary>
 /// Reads a policies folder: every sub-folder named after a zone origin holds <c>&lt;origin&gt;.zone</c>, an
@@ -20,9 +21,14 @@ public static class ZoneLoader
     /// <summary>The extension of a zone's master file.</summary>
     public const string ZoneFileExtension = ".zone";
 
-    /// <summary>Loads every zone under <paramref name="policiesDirectory"/>.</summary>
-    public static ZoneLoadResult LoadDirectory(string policiesDirectory)
+    /// <summary>
+    /// Loads every zone under <paramref name="policiesDirectory"/>. With a <paramref name="cache"/>, a zone
+    /// whose folder's files (policies aside) kept their names, sizes and times is reused, not parsed again:
+    /// saving a policy does not re-read a large zone.
+    /// </summary>
+    public static ZoneLoadResult LoadDirectory(string policiesDirectory, ZoneCache? cache = null)
     {
+        var unchanged = new List<Zone>();
         var zones = new List<Zone>();
         var failed = new List<string>();
         var errors = new List<ZoneDiagnostic>();
@@ -41,6 +47,14 @@ public static class ZoneLoader
                 continue;
             }
 
+            var fingerprint = cache is null ? null : ZoneCache.Fingerprint(folder);
+            if (cache?.Find(folder, fingerprint!) is { } cached)
+            {
+                zones.Add(cached);
+                unchanged.Add(cached);
+                continue;
+            }
+
             var zone = LoadZone(folder, errors, warnings);
             if (zone is null)
             {
@@ -49,10 +63,12 @@ public static class ZoneLoader
             else
             {
                 zones.Add(zone);
+                cache?.Store(folder, fingerprint!, zone);
             }
         }
 
-        return new(zones, failed, errors, warnings);
+        cache?.Retain(zones);
+        return new(zones, failed, errors, warnings, unchanged);
     }
 
     /// <summary>Loads the zone of one folder, or returns null after adding its errors.</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Scriptable.Engine.Model;
+using Microsoft.Extensions.Configuration;
 using Scriptable.Engine.Policies;
+using Scriptable.Server.Configuration;
 
 namespace Scriptable.Server.Cli;
 
@@ -18,16 +20,42 @@ internal static class CheckCommand
             Description = "The policies folder to check.",
             DefaultValueFactory = _ => "policies",
         };
+        var config = new Option<string?>("--config", "-c")
+        {
+            Description = "A JSON configuration file whose Policy section (globs, defaults) applies (default: ./scriptable.json if present).",
+        };
         var command = new Command("check", "Check the zones and policies of a folder without serving them; exit 1 on any error.")
         {
             folder,
+            config,
         };
-        command.SetAction(parse => Run(parse.GetValue(folder)!, Console.Out, Console.Error));
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(config);
+            if (file is not null && !File.Exists(file))
+            {
+                Console.Error.WriteLine($"scriptable: configuration file '{file}' does not exist");
+                return 2;
+            }
+
+            var options = new ConfigurationBuilder()
+                .AddJsonFile(Path.GetFullPath(file ?? ServeCommand.DefaultConfigFile), optional: file is null)
+                .AddEnvironmentVariables(ServeCommand.EnvironmentPrefix)
+                .Build()
+                .Get<ServerOptions>() ?? new ServerOptions();
+            var invalid = options.Validate();
+            foreach (var line in invalid)
+            {
+                Console.Error.WriteLine("scriptable: " + line);
+            }
+
+            return invalid.Count > 0 ? 2 : Run(parse.GetValue(folder)!, Console.Out, Console.Error, options.Policy.ToOptions());
+        });
         return command;
     }
 
     /// <summary>Writes every diagnostic; returns the exit code.</summary>
-    public static int Run(string folder, TextWriter output, TextWriter errors)
+    public static int Run(string folder, TextWriter output, TextWriter errors, PolicyOptions? policyOptions = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -35,7 +63,7 @@ internal static class CheckCommand
             return 1;
         }
 
-        using var loader = new FolderLoader(folder);
+        using var loader = new FolderLoader(folder, policyOptions);
         var reload = loader.Reload();
         var result = reload.ZoneResult;
         foreach (var warning in result.Warnings)

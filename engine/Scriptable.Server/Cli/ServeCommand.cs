@@ -65,6 +65,16 @@ internal static class ServeCommand
             options.Listen.Add(ServerOptions.DefaultListen);
         }
 
+        foreach (var invalid in options.Validate())
+        {
+            await Console.Error.WriteLineAsync("scriptable: " + invalid).ConfigureAwait(false);
+        }
+
+        if (options.Validate().Count > 0)
+        {
+            return 2;
+        }
+
         var endPoints = new List<IPEndPoint>();
         foreach (var text in options.Listen)
         {

@@ -43,6 +43,43 @@ public sealed class ServerOptions
 
     /// <summary>Which files are policies and how they run.</summary>
     public PolicyConfig Policy { get; set; } = new();
+
+    /// <summary>Every setting out of range, as one line each (empty when all are valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (RescanSeconds is <= 0 or > 3600)
+        {
+            errors.Add($"RescanSeconds must be between 0 and 3600 (got {RescanSeconds})");
+        }
+
+        if (DebounceMilliseconds is < 0 or > 10000)
+        {
+            errors.Add($"DebounceMilliseconds must be between 0 and 10000 (got {DebounceMilliseconds})");
+        }
+
+        if (Policy.TimeBudgetMilliseconds is <= 0 or > 10000)
+        {
+            errors.Add($"Policy:TimeBudgetMilliseconds must be above 0 and at most 10000 (got {Policy.TimeBudgetMilliseconds})");
+        }
+
+        if (Policy.MaxStackKilobytes is < 16 or > 4096)
+        {
+            errors.Add($"Policy:MaxStackKilobytes must be between 16 and 4096 (got {Policy.MaxStackKilobytes})");
+        }
+
+        if (Policy.MaxAllocatedKilobytes is < 64 or > 1024 * 1024)
+        {
+            errors.Add($"Policy:MaxAllocatedKilobytes must be between 64 and 1048576 (got {Policy.MaxAllocatedKilobytes})");
+        }
+
+        if (!Enum.IsDefined(Policy.Fallback))
+        {
+            errors.Add($"Policy:Fallback must be ServFail, Static, NoData, NxDomain or Refused (got {Policy.Fallback})");
+        }
+
+        return errors;
+    }
 }
 
 /// <summary>The <c>Policy</c> section: which files are policies, and the defaults every policy starts from.</summary>

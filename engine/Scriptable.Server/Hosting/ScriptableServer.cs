@@ -27,6 +27,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly DnsMetrics _metrics;
     private readonly FolderLoader _loader;
     private FolderWatcher? _watcher;
+    private int _forceNext;
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
     public ScriptableServer(ServerOptions options, IReadOnlyList<IPEndPoint> listen, ILoggerFactory loggerFactory)
@@ -125,7 +126,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         await _reloadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var reload = _loader.Reload();
+            var reload = _loader.Reload(force: Interlocked.Exchange(ref _forceNext, 0) == 1);
             LogZones(reload);
             LogPolicies(reload.Policies);
             var previous = Pipeline.Snapshot;
@@ -143,9 +144,13 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the watcher for a reload (SIGHUP), or reloads at once when not watching.</summary>
+    /// <summary>
+    /// Asks for a full reload (SIGHUP: every zone parsed again, even unchanged ones), through the watcher, or
+    /// at once when not watching.
+    /// </summary>
     public Task RequestReloadAsync()
     {
+        Volatile.Write(ref _forceNext, 1);
         if (_watcher is null)
         {
             return ReloadAsync(CancellationToken.None);
@@ -170,7 +175,10 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
         foreach (var zone in result.Zones)
         {
-            LogZoneLoaded(zone.Origin.ToString(), zone.Serial, zone.RecordCount, zone.Source);
+            if (result.Unchanged?.Contains(zone) != true)
+            {
+                LogZoneLoaded(zone.Origin.ToString(), zone.Serial, zone.RecordCount, zone.Source);
+            }
         }
 
         foreach (var failed in result.Failed)

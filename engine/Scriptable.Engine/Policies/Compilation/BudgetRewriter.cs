@@ -175,9 +175,16 @@ internal static class BudgetRewriter
 
         // --- entries: methods, local functions, lambdas, accessors, constructors, operators ---
 
-        public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node)
+        public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node) =>
+            Instrument(node, (BaseMethodDeclarationSyntax)base.VisitMethodDeclaration(node)!, ReturnsValue(model.GetDeclaredSymbol(node)));
+
+        /// <summary>
+        /// Methods, operators, conversions, constructors, finalizers: <c>Enter()</c> first; an expression
+        /// body becomes a block (<paramref name="returns"/>: whether it returns a value; null when unknown,
+        /// left as it is).
+        /// </summary>
+        private BaseMethodDeclarationSyntax Instrument(BaseMethodDeclarationSyntax node, BaseMethodDeclarationSyntax visited, bool? returns)
         {
-            var visited = (MethodDeclarationSyntax)base.VisitMethodDeclaration(node)!;
             if (!IsUser(node))
             {
                 return visited;
@@ -188,8 +195,8 @@ internal static class BudgetRewriter
                 return visited.WithBody(PrependToBlock(body, EnterStatement));
             }
 
-            return visited.ExpressionBody is { } arrow && ReturnsValue(model.GetDeclaredSymbol(node)) is { } returns
-                ? visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(BlockFromArrow(arrow, visited.SemicolonToken, returns))
+            return visited.ExpressionBody is { } arrow && returns is { } value
+                ? visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(BlockFromArrow(arrow, visited.SemicolonToken, value))
                 : visited;
         }
 
@@ -211,77 +218,17 @@ internal static class BudgetRewriter
                 : visited;
         }
 
-        public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node)
-        {
-            var visited = (OperatorDeclarationSyntax)base.VisitOperatorDeclaration(node)!;
-            if (!IsUser(node))
-            {
-                return visited;
-            }
+        public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node) =>
+            Instrument(node, (BaseMethodDeclarationSyntax)base.VisitOperatorDeclaration(node)!, ReturnsValue(model.GetDeclaredSymbol(node)));
 
-            if (visited.Body is { } body)
-            {
-                return visited.WithBody(PrependToBlock(body, EnterStatement));
-            }
+        public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node) =>
+            Instrument(node, (BaseMethodDeclarationSyntax)base.VisitConversionOperatorDeclaration(node)!, true);
 
-            return visited.ExpressionBody is { } arrow && ReturnsValue(model.GetDeclaredSymbol(node)) is { } returns
-                ? visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(BlockFromArrow(arrow, visited.SemicolonToken, returns))
-                : visited;
-        }
+        public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node) =>
+            Instrument(node, (BaseMethodDeclarationSyntax)base.VisitConstructorDeclaration(node)!, false);
 
-        public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node)
-        {
-            var visited = (ConversionOperatorDeclarationSyntax)base.VisitConversionOperatorDeclaration(node)!;
-            if (!IsUser(node))
-            {
-                return visited;
-            }
-
-            if (visited.Body is { } body)
-            {
-                return visited.WithBody(PrependToBlock(body, EnterStatement));
-            }
-
-            return visited.ExpressionBody is { } arrow
-                ? visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(BlockFromArrow(arrow, visited.SemicolonToken, returns: true))
-                : visited;
-        }
-
-        public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node)
-        {
-            var visited = (ConstructorDeclarationSyntax)base.VisitConstructorDeclaration(node)!;
-            if (!IsUser(node))
-            {
-                return visited;
-            }
-
-            if (visited.Body is { } body)
-            {
-                return visited.WithBody(PrependToBlock(body, EnterStatement));
-            }
-
-            return visited.ExpressionBody is { } arrow
-                ? visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(BlockFromArrow(arrow, visited.SemicolonToken, returns: false))
-                : visited;
-        }
-
-        public override SyntaxNode? VisitDestructorDeclaration(DestructorDeclarationSyntax node)
-        {
-            var visited = (DestructorDeclarationSyntax)base.VisitDestructorDeclaration(node)!;
-            if (!IsUser(node))
-            {
-                return visited;
-            }
-
-            if (visited.Body is { } body)
-            {
-                return visited.WithBody(PrependToBlock(body, EnterStatement));
-            }
-
-            return visited.ExpressionBody is { } arrow
-                ? visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(BlockFromArrow(arrow, visited.SemicolonToken, returns: false))
-                : visited;
-        }
+        public override SyntaxNode? VisitDestructorDeclaration(DestructorDeclarationSyntax node) =>
+            Instrument(node, (BaseMethodDeclarationSyntax)base.VisitDestructorDeclaration(node)!, false);
 
         // get, set, init, add, remove. Auto-accessors have no body and need nothing.
         public override SyntaxNode? VisitAccessorDeclaration(AccessorDeclarationSyntax node)

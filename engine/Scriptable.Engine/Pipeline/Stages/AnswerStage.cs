@@ -44,7 +44,6 @@ internal sealed class AnswerStage : QueryStage
             chain = 1;
         }
 
-        var maxChain = context.Snapshot.Config.MaxCnameChain;
         for (; ; chain++)
         {
             switch (result.Kind)

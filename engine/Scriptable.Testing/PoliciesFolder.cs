@@ -36,7 +36,8 @@ public sealed class PoliciesFolder : IDisposable
         Policies = [.. reload.Policies.Policies.Bindings.Select(b => b.Owner.ToString())];
         Warnings = [.. reload.ZoneResult.Warnings.Select(w => w.ToString()), .. reload.Policies.Warnings.Select(w => w.ToString()),
             .. reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => !d.IsError).Select(d => d.ToString())];
-        _pipeline = new QueryPipeline(new ServerSnapshot(reload.Zones, new DnsConfig(), reload.Policies.Policies), NullLogger.Instance);
+        Databases = [.. reload.Geo.Databases.Databases.Select(d => d.Path)];
+        _pipeline = new QueryPipeline(new ServerSnapshot(reload.Zones, new DnsConfig(), reload.Policies.Policies, geo: reload.Geo.Databases), NullLogger.Instance);
         _context = _pipeline.CreateContext();
     }
 
@@ -46,6 +47,9 @@ public sealed class PoliciesFolder : IDisposable
     /// <summary>Origins of the zones served.</summary>
     public IReadOnlyList<string> Zones { get; }
 
+    /// <summary>The geo databases in use, in lookup order.</summary>
+    public IReadOnlyList<string> Databases { get; }
+
     /// <summary>The names answered by policies.</summary>
     public IReadOnlyList<string> Policies { get; }
 
@@ -53,17 +57,19 @@ public sealed class PoliciesFolder : IDisposable
     public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>
-    /// Loads a folder as the server does (zones, then policies compiled with the same sandbox and budget);
-    /// throws <see cref="InvalidDataException"/> listing every error if anything fails to load or compile.
+    /// Loads a folder as the server does (zones, then policies compiled with the same sandbox and budget, and
+    /// geo databases: <paramref name="geo"/>, then the folder's <c>_geo/*.mmdb</c>); throws
+    /// <see cref="InvalidDataException"/> listing every error if anything fails to load or compile.
     /// </summary>
-    public static PoliciesFolder Load(string path)
+    public static PoliciesFolder Load(string path, params string[] geo)
     {
-        var loader = new FolderLoader(path);
+        var loader = new FolderLoader(path, geoDatabases: geo);
         var reload = loader.Reload();
         var errors = new List<string>();
         errors.AddRange(reload.ZoneResult.Errors.Select(e => e.ToString()));
         errors.AddRange(reload.Policies.Warnings.Where(w => w.IsError).Select(w => w.ToString()));
         errors.AddRange(reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString()));
+        errors.AddRange(reload.Geo.Changes.Where(c => c.Error is not null).Select(c => c.Error!));
         if (errors.Count > 0)
         {
             loader.Dispose();

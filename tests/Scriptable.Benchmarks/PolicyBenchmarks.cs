@@ -94,6 +94,7 @@ public class PolicyBenchmarks
         _context.Snapshot = _pipeline.Snapshot;
         new ParseStage().Invoke(_context);
         new MatchZoneStage().Invoke(_context);
+        new EnrichStage().Invoke(_context);
         _context.PolicyContext.Reset(_context, _context.Zone!, null, HealthMap.Empty, TimeProvider.System);
         if (Plain(_context.PolicyContext).ToString() != _binding.Version!.Run(_context.PolicyContext).ToString() || Plain(_context.PolicyContext) != Europe)
         {

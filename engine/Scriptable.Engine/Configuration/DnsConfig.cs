@@ -16,6 +16,13 @@ public sealed record DnsConfig
     /// <summary>Longest in-zone CNAME chain followed before answering with what was found.</summary>
     public int MaxCnameChain { get; init; } = 16;
 
+    /// <summary>
+    /// Clients whose EDNS Client Subnet is used to locate the client (RFC 7871 section 7.1.2: only trusted
+    /// resolvers should be believed). Empty trusts every client. ECS from others is echoed with scope 0 and
+    /// the client is located by its source address.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> EcsTrusted { get; init; } = [];
+
     /// <summary>The NSID as octets.</summary>
     internal byte[] NsidBytes => _nsidBytes ??= Encoding.UTF8.GetBytes(Nsid);
 

@@ -28,6 +28,12 @@ internal static class EventIds
     public const int ReloadFailed = 408;
     public const int WatcherFailed = 409;
 
+    // 5xx: geo.
+    public const int GeoLoaded = 500;
+    public const int GeoKept = 501;
+    public const int GeoFailed = 502;
+    public const int GeoRemoved = 503;
+
     // 3xx: transport.
     public const int Listening = 300;
     public const int ListenerFailed = 301;

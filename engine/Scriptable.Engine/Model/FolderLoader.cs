@@ -1,3 +1,4 @@
+using Scriptable.Engine.Geo;
 using Scriptable.Engine.Policies;
 using Scriptable.Engine.Zones;
 
@@ -8,7 +9,8 @@ namespace Scriptable.Engine.Model;
 /// <param name="ZoneResult">The zone loader's report (errors as <c>file:line: reason</c>).</param>
 /// <param name="KeptZones">Zones that failed to load and keep serving their previous version.</param>
 /// <param name="Policies">The policy catalog's report and the set to serve.</param>
-public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IReadOnlyList<Zone> KeptZones, PolicyReload Policies);
+/// <param name="Geo">The geo databases' report and the set to serve.</param>
+public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IReadOnlyList<Zone> KeptZones, PolicyReload Policies, GeoReload Geo);
 
 /// <summary>
 /// Loads a policies folder (zones and policies) again and again, keeping the last good version of every
@@ -18,14 +20,19 @@ public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IRea
 public sealed class FolderLoader : IDisposable
 {
     private readonly PolicyCatalog _policies;
+    private readonly GeoCatalog _geo;
     private readonly ZoneCache _zoneCache = new();
     private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a loader for <paramref name="folder"/>.</summary>
-    public FolderLoader(string folder, PolicyOptions? policyOptions = null)
+    /// <summary>
+    /// Creates a loader for <paramref name="folder"/>; <paramref name="geoDatabases"/> are database files used
+    /// before those of the folder's <c>_geo/</c>.
+    /// </summary>
+    public FolderLoader(string folder, PolicyOptions? policyOptions = null, IReadOnlyList<string>? geoDatabases = null)
     {
         Folder = folder;
         _policies = new PolicyCatalog(folder, policyOptions ?? new PolicyOptions());
+        _geo = new GeoCatalog(geoDatabases ?? [], folder);
     }
 
     /// <summary>The policies folder.</summary>
@@ -34,9 +41,13 @@ public sealed class FolderLoader : IDisposable
     /// <summary>The policy files and their versions.</summary>
     public PolicyCatalog Policies => _policies;
 
+    /// <summary>The geo database files.</summary>
+    public GeoCatalog Geo => _geo;
+
     /// <summary>
     /// Reads the folder: zones first (a zone whose files did not change is reused, unless
-    /// <paramref name="force"/>), then the policies bound into them (recompiled only when changed).
+    /// <paramref name="force"/>), then the policies bound into them (recompiled only when changed), and the
+    /// geo databases (opened again only when changed).
     /// </summary>
     public FolderReload Reload(bool force = false)
     {
@@ -65,16 +76,22 @@ public sealed class FolderLoader : IDisposable
         _zonesByFolder = byFolder;
         var zones = new ZoneSet([.. byFolder.Values]);
         var policies = _policies.Reload(zones.Zones);
-        return new FolderReload(zones, result, kept, policies);
+        var geo = _geo.Reload(force);
+        return new FolderReload(zones, result, kept, policies, geo);
     }
 
-    /// <summary>Unloads every policy version still loaded (replaced ones are unloaded by whoever published the reload).</summary>
+    /// <summary>
+    /// Unloads every policy version and closes every geo database still loaded (replaced ones are released by
+    /// whoever published the reload).
+    /// </summary>
     public void Dispose()
     {
         foreach (var version in _policies.Versions)
         {
             version.Unload();
         }
+
+        _geo.Dispose();
     }
 
     private static string FolderKey(string name) => name.TrimEnd('.').ToLowerInvariant();

@@ -20,26 +20,53 @@ public sealed partial class FolderWatcher : IAsyncDisposable
     private readonly TimeSpan _debounce;
     private readonly TimeSpan _rescan;
     private readonly ILogger _logger;
+    private readonly Func<IReadOnlyList<string>> _extraFiles;
+    private readonly List<FileSystemWatcher> _extraWatchers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _signal = new(0);
     private FileSystemWatcher? _watcher;
     private Task? _loop;
     private string _fingerprint = "";
 
-    /// <summary>Creates a watcher; nothing happens until <see cref="Start"/>.</summary>
-    public FolderWatcher(string folder, Func<CancellationToken, Task> reload, TimeSpan debounce, TimeSpan rescan, ILogger logger)
+    /// <summary>
+    /// Creates a watcher; nothing happens until <see cref="Start"/>. <paramref name="extraFiles"/> gives files
+    /// outside the folder that count too (configured geo databases).
+    /// </summary>
+    public FolderWatcher(string folder, Func<CancellationToken, Task> reload, TimeSpan debounce, TimeSpan rescan, ILogger logger, Func<IReadOnlyList<string>>? extraFiles = null)
     {
         _folder = folder;
         _reload = reload;
         _debounce = debounce;
         _rescan = rescan;
         _logger = logger;
+        _extraFiles = extraFiles ?? (() => []);
     }
 
     /// <summary>Starts watching. The folder's current state is taken as already loaded.</summary>
     public void Start()
     {
-        _fingerprint = Fingerprint(_folder);
+        _fingerprint = Fingerprint(_folder, _extraFiles());
+        foreach (var directory in _extraFiles().Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct(StringComparer.Ordinal))
+        {
+            if (Directory.Exists(directory) && !Path.GetFullPath(directory).StartsWith(Path.GetFullPath(_folder), StringComparison.Ordinal))
+            {
+                try
+                {
+                    var watcher = new FileSystemWatcher(directory) { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+                    watcher.Changed += OnEvent;
+                    watcher.Created += OnEvent;
+                    watcher.Deleted += OnEvent;
+                    watcher.Renamed += OnEvent;
+                    watcher.EnableRaisingEvents = true;
+                    _extraWatchers.Add(watcher);
+                }
+                catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+                {
+                    LogWatcherError(ex.Message);
+                }
+            }
+        }
+
         try
         {
             _watcher = new FileSystemWatcher(_folder)
@@ -99,7 +126,7 @@ public sealed partial class FolderWatcher : IAsyncDisposable
                     }
                 }
 
-                var fingerprint = Fingerprint(_folder);
+                var fingerprint = Fingerprint(_folder, _extraFiles());
                 if (fingerprint == _fingerprint)
                 {
                     continue;
@@ -122,8 +149,8 @@ public sealed partial class FolderWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Paths, sizes and times of every file, plus the content of every policy.</summary>
-    internal static string Fingerprint(string folder)
+    /// <summary>Paths, sizes and times of every file (and of the extra files), plus the content of every policy.</summary>
+    internal static string Fingerprint(string folder, IReadOnlyList<string> extraFiles)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (!Directory.Exists(folder))
@@ -139,6 +166,19 @@ public sealed partial class FolderWatcher : IAsyncDisposable
         catch (IOException)
         {
             return "";
+        }
+
+        foreach (var extra in extraFiles)
+        {
+            var info = new FileInfo(extra);
+            if (info.Exists)
+            {
+                files.Add(info);
+            }
+            else
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes($"{extra}\0missing\0"));
+            }
         }
 
         files.Sort((a, b) => string.CompareOrdinal(a.FullName, b.FullName));
@@ -166,6 +206,11 @@ public sealed partial class FolderWatcher : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         _watcher?.Dispose();
+        foreach (var watcher in _extraWatchers)
+        {
+            watcher.Dispose();
+        }
+
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Scriptable.Engine.Configuration;
+using Scriptable.Engine.Geo;
 using Scriptable.Engine.Policies;
 using Scriptable.Engine.Zones;
 using Scriptable.Policies;
@@ -13,12 +14,13 @@ namespace Scriptable.Engine.Model;
 public sealed class ServerSnapshot
 {
     /// <summary>Creates a snapshot.</summary>
-    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null)
+    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null)
     {
         Zones = zones;
         Config = config;
         Policies = policies ?? PolicySet.Empty;
         Health = health ?? HealthMap.Empty;
+        Geo = geo ?? GeoDatabaseSet.Empty;
     }
 
     /// <summary>The zones served.</summary>
@@ -26,6 +28,9 @@ public sealed class ServerSnapshot
 
     /// <summary>The policies, by name.</summary>
     public PolicySet Policies { get; }
+
+    /// <summary>The geo databases.</summary>
+    public GeoDatabaseSet Geo { get; }
 
     /// <summary>The health of every check.</summary>
     public HealthMap Health { get; }

@@ -16,6 +16,7 @@ internal sealed class QueryContext
     public const int MaxMessageSize = 65535;
 
     private readonly byte[] _clientAddress = new byte[16];
+    private readonly byte[] _lookupAddress = new byte[16];
 
     /// <summary>Creates a context with its own response buffer.</summary>
     public QueryContext()
@@ -93,6 +94,32 @@ internal sealed class QueryContext
     /// <summary>The EDNS Client Subnet option, if any.</summary>
     public ClientSubnet Ecs { get; } = new();
 
+    // ---- Set by EnrichStage.
+
+    /// <summary>
+    /// The address the client is located by: the ECS address (its prefix's bits, zero-padded to 4 or 16
+    /// octets) when the query carries a usable one, else the source address.
+    /// </summary>
+    public ReadOnlySpan<byte> LookupAddress => _lookupAddress.AsSpan(0, LookupAddressLength);
+
+    /// <summary>4 or 16.</summary>
+    public int LookupAddressLength { get; private set; }
+
+    /// <summary>
+    /// True if <see cref="LookupAddress"/> came from ECS: present, with a source prefix above 0, from a client
+    /// the configuration trusts. Answers that depend on it carry an ECS scope; others carry scope 0.
+    /// </summary>
+    public bool LookupFromEcs { get; private set; }
+
+    /// <summary>Sets <see cref="LookupAddress"/>.</summary>
+    public void SetLookupAddress(ReadOnlySpan<byte> address, bool fromEcs)
+    {
+        _lookupAddress.AsSpan().Clear();
+        address.CopyTo(_lookupAddress);
+        LookupAddressLength = address.Length;
+        LookupFromEcs = fromEcs;
+    }
+
     // ---- Decided by the stages.
 
     /// <summary>The response code (may exceed 15: extended EDNS codes).</summary>
@@ -152,6 +179,8 @@ internal sealed class QueryContext
         DnssecOk = false;
         NsidRequested = false;
         Ecs.Clear();
+        LookupAddressLength = 0;
+        LookupFromEcs = false;
         Rcode = 0;
         Authoritative = false;
         Zone = null;

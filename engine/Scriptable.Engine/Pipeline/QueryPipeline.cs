@@ -8,8 +8,8 @@ using Scriptable.Engine.Protocol;
 namespace Scriptable.Engine.Pipeline;
 
 /// <summary>
-/// The query path, in one place: Parse, Validate, MatchZone, Route (the name's policy), Answer, then
-/// Finalize and Record (CoreDNS <c>plugin.cfg</c>). Enrich (geo) slots in after MatchZone. It also holds the published snapshot: background work swaps it with
+/// The query path, in one place: Parse, Validate, MatchZone, Enrich (where the client is located from),
+/// Route (the name's policy), Answer, then Finalize and Record (CoreDNS <c>plugin.cfg</c>). It also holds the published snapshot: background work swaps it with
 /// <see cref="Publish"/>, and each query reads it once.
 /// </summary>
 internal sealed partial class QueryPipeline
@@ -35,6 +35,7 @@ internal sealed partial class QueryPipeline
             new ParseStage(),
             new ValidateStage(),
             new MatchZoneStage(),
+            new EnrichStage(),
             new RouteStage(runner),
             new AnswerStage(runner),
         ];

@@ -26,12 +26,16 @@ public sealed class ClientInfo
     /// <summary>The source port of the query.</summary>
     public int Port => _context.Source.ClientPort;
 
-    /// <summary>True if the query carried an EDNS Client Subnet option.</summary>
-    public bool HasSubnet => _context.Source.Ecs.Present;
+    /// <summary>
+    /// True if the query carried an EDNS Client Subnet the server uses: a source prefix above 0, from a client
+    /// the configuration trusts (<c>EcsTrusted</c>; by default every client). Otherwise the client is its
+    /// source address.
+    /// </summary>
+    public bool HasSubnet => _context.Source.LookupFromEcs;
 
     /// <summary>
-    /// The EDNS Client Subnet, or null. Reading it makes the answer depend on the subnet: the response's ECS
-    /// scope becomes the subnet's prefix length, unless the policy sets one.
+    /// The EDNS Client Subnet (see <see cref="HasSubnet"/>), or null. Reading it makes the answer depend on the
+    /// subnet: the response's ECS scope becomes the subnet's prefix length, unless the policy sets one.
     /// </summary>
     public IPNetwork? Subnet
     {

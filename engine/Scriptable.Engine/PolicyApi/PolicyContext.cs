@@ -17,6 +17,7 @@ public sealed class PolicyContext
     private TimeProvider _time = TimeProvider.System;
     private DateTimeOffset? _now;
     private bool _dependsOnSubnet;
+    private int _networkScope;
 
     internal PolicyContext()
     {
@@ -51,6 +52,9 @@ public sealed class PolicyContext
 
     internal QueryContext Source => _source;
 
+    /// <summary>The address the geo databases are asked about: the trusted ECS address, else the source address.</summary>
+    internal ReadOnlySpan<byte> LookupAddress => _source.LookupAddress;
+
     /// <summary>Prepares the context for one policy invocation.</summary>
     internal void Reset(QueryContext source, Zone zone, DnsName? owner, HealthMap health, TimeProvider time)
     {
@@ -61,10 +65,11 @@ public sealed class PolicyContext
         _time = time;
         _now = null;
         _dependsOnSubnet = false;
+        _networkScope = 0;
         Scope = null;
         Query.Reset();
         Client.Reset();
-        Geo.Reset();
+        Geo.Reset(source.Snapshot.Geo);
     }
 
     /// <summary>Drops the references of the last query (so old snapshots can be collected).</summary>
@@ -80,8 +85,21 @@ public sealed class PolicyContext
     internal void DependsOnSubnet() => _dependsOnSubnet = true;
 
     /// <summary>
+    /// Notes that the answer depends on the database network of <paramref name="prefixLength"/> that the
+    /// looked-up address falls in; only when that address came from ECS does it narrow the scope.
+    /// </summary>
+    internal void DependsOnNetwork(int prefixLength)
+    {
+        if (_source.LookupFromEcs && prefixLength > _networkScope)
+        {
+            _networkScope = prefixLength;
+        }
+    }
+
+    /// <summary>
     /// The ECS scope to return with <paramref name="answer"/>: the answer's own, else <see cref="Scope"/>, else
-    /// the source prefix if the policy used the subnet, else 0; never more than the client sent.
+    /// the source prefix if the policy used the subnet itself, else the longest database network the geo
+    /// lookups depended on, else 0; never more than the client sent (RFC 7871 section 7.2.1).
     /// </summary>
     internal byte ResolveScope(Answer answer)
     {
@@ -91,7 +109,7 @@ public sealed class PolicyContext
             return 0;
         }
 
-        var scope = answer.Scope >= 0 ? answer.Scope : Scope ?? (_dependsOnSubnet ? ecs.SourcePrefix : 0);
+        var scope = answer.Scope >= 0 ? answer.Scope : Scope ?? (_dependsOnSubnet ? ecs.SourcePrefix : _networkScope);
         return (byte)Math.Clamp(scope, 0, ecs.SourcePrefix);
     }
 
@@ -103,7 +121,7 @@ public sealed class PolicyContext
     {
         ulong hash = 14695981039346656037;
         var ecs = _source.Ecs;
-        if (ecs.Present)
+        if (_source.LookupFromEcs)
         {
             _dependsOnSubnet = true;
             hash = Mix(hash, ecs.Family);
@@ -123,12 +141,6 @@ public sealed class PolicyContext
 
         return Finish(hash);
     }
-
-    /// <summary>The geo lookup of the snapshot serving the query, or null when no database is configured.</summary>
-    internal Func<PolicyContext, GeoRecord?>? GeoLookup { get; set; }
-
-    /// <summary>Looks the client up in the geo databases.</summary>
-    internal GeoRecord? LookupGeo() => GeoLookup?.Invoke(this);
 
     internal string OwnerText() => _owner is null ? QuestionText() : _owner.ToString().ToLowerInvariant();
 

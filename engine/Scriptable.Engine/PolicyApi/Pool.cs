@@ -53,6 +53,28 @@ public static class Pool
         return new PoolMembers<T>(list);
     }
 
+    /// <summary>
+    /// Members at places (data centres), each guarded by the health check named, for <see cref="Pool{T}.Nearest(PolicyContext)"/>:
+    /// <c>Pool.Located((frankfurt, "fra", 50.11, 8.68), (virginia, "iad", 38.95, -77.45))</c>.
+    /// </summary>
+    public static PoolMembers<T> Located<T>(params (T Item, string Check, double Latitude, double Longitude)[] members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var list = new PoolMember<T>[members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            var (item, check, latitude, longitude) = members[i];
+            if (latitude is < -90 or > 90 || longitude is < -180 or > 180 || double.IsNaN(latitude) || double.IsNaN(longitude))
+            {
+                throw new ArgumentException($"Member {i + 1} is at ({latitude}, {longitude}): latitude is -90..90 and longitude -180..180.", nameof(members));
+            }
+
+            list[i] = new PoolMember<T>(item, check, 1) { Location = new GeoPoint(latitude, longitude) };
+        }
+
+        return new PoolMembers<T>(list);
+    }
+
     /// <summary>Members with health checks and weights, in order of preference.</summary>
     public static PoolMembers<T> Weighted<T>(params (T Item, string Check, double Weight)[] members)
     {
@@ -71,7 +93,11 @@ public static class Pool
 /// <param name="Item">What choosing this member returns.</param>
 /// <param name="Check">The health check that guards it, or null for always up.</param>
 /// <param name="Weight">Its share, relative to the others' weights.</param>
-public readonly record struct PoolMember<T>(T Item, string? Check, double Weight);
+public readonly record struct PoolMember<T>(T Item, string? Check, double Weight)
+{
+    /// <summary>Where the member is, for <see cref="Pool{T}.Nearest(PolicyContext)"/>; null if not given.</summary>
+    public GeoPoint? Location { get; init; }
+}
 
 /// <summary>What a pool does when every member is down.</summary>
 internal enum AllDownMode
@@ -252,6 +278,46 @@ public sealed class Pool<T>
         }
 
         return _members[0].Item;
+    }
+
+    /// <summary>
+    /// The member whose check is up that is nearest to the client (great-circle distance from
+    /// <c>ctx.Geo.Location</c>); when the client's location is unknown, the first member that is up. Members
+    /// without a location (see <see cref="Pool.Located{T}"/>) are never nearest.
+    /// </summary>
+    public T Nearest(PolicyContext ctx) => Nearest(ctx, out _);
+
+    /// <summary>As <see cref="Nearest(PolicyContext)"/>, with the distance in km (NaN when unknown).</summary>
+    public T Nearest(PolicyContext ctx, out double distanceKm)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        distanceKm = double.NaN;
+        var up = UpMask(ctx);
+        if (up == 0)
+        {
+            return _fallback!;
+        }
+
+        if (ctx.Geo.Location is not { } client)
+        {
+            return _members[System.Numerics.BitOperations.TrailingZeroCount(up)].Item;
+        }
+
+        var best = -1;
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if ((up & (1UL << i)) != 0 && _members[i].Location is { } place)
+            {
+                var distance = client.DistanceKm(place);
+                if (best < 0 || distance < distanceKm)
+                {
+                    best = i;
+                    distanceKm = distance;
+                }
+            }
+        }
+
+        return best < 0 ? _members[System.Numerics.BitOperations.TrailingZeroCount(up)].Item : _members[best].Item;
     }
 
     /// <summary>True if every member has a check and every check is down.</summary>

@@ -26,6 +26,9 @@ internal sealed class ClientSubnet
     /// <summary>The address octets sent (ceil(source/8) of them), zero-padded to 16.</summary>
     public ReadOnlySpan<byte> Address => _address.AsSpan(0, AddressLength);
 
+    /// <summary>The address zero-padded to its family's length: 4 octets for IPv4, 16 for IPv6.</summary>
+    public ReadOnlySpan<byte> FullAddress => _address.AsSpan(0, Family == 1 ? 4 : 16);
+
     /// <summary>Number of address octets sent.</summary>
     public int AddressLength => (SourcePrefix + 7) >> 3;
 

@@ -49,13 +49,13 @@ internal static class CheckCommand
                 Console.Error.WriteLine("scriptable: " + line);
             }
 
-            return invalid.Count > 0 ? 2 : Run(parse.GetValue(folder)!, Console.Out, Console.Error, options.Policy.ToOptions());
+            return invalid.Count > 0 ? 2 : Run(parse.GetValue(folder)!, Console.Out, Console.Error, options.Policy.ToOptions(), options.Geo.Databases);
         });
         return command;
     }
 
     /// <summary>Writes every diagnostic; returns the exit code.</summary>
-    public static int Run(string folder, TextWriter output, TextWriter errors, PolicyOptions? policyOptions = null)
+    public static int Run(string folder, TextWriter output, TextWriter errors, PolicyOptions? policyOptions = null, IReadOnlyList<string>? geo = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -63,7 +63,7 @@ internal static class CheckCommand
             return 1;
         }
 
-        using var loader = new FolderLoader(folder, policyOptions);
+        using var loader = new FolderLoader(folder, policyOptions, geo);
         var reload = loader.Reload();
         var result = reload.ZoneResult;
         foreach (var warning in result.Warnings)
@@ -115,6 +115,21 @@ internal static class CheckCommand
             }
         }
 
+        var geoErrors = 0;
+        foreach (var change in reload.Geo.Changes)
+        {
+            if (change.Error is not null)
+            {
+                geoErrors++;
+                errors.WriteLine($"{change.Path}: error: {change.Error}");
+            }
+            else if (change.Database is { } database)
+            {
+                output.WriteLine($"ok: geo database '{change.Path}': {database.DatabaseType}, built {database.BuildTime:yyyy-MM-dd}");
+            }
+        }
+
+        policyErrors += geoErrors;
         output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed, {result.Errors.Count} errors, {result.Warnings.Count} warnings; "
             + $"{policiesOk} policies compiled, {policiesFailed} failed, {policyErrors} errors");
         return result.Errors.Count > 0 || policyErrors > 0 ? 1 : 0;

@@ -32,6 +32,13 @@ internal sealed class CommonOptions
         Description = "Minimum log level: Trace, Debug, Information, Warning, Error.",
     };
 
+    public Option<string[]> Geo { get; } = new("--geo")
+    {
+        Description = "A MaxMind-format geo database (.mmdb), repeatable, consulted in order; also every *.mmdb in the policies folder's _geo/.",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public Option<string?> Nsid { get; } = new("--nsid")
     {
         Description = "Name server identifier returned to NSID queries (RFC 5001).",
@@ -45,5 +52,6 @@ internal sealed class CommonOptions
         command.Add(UdpThreads);
         command.Add(LogLevel);
         command.Add(Nsid);
+        command.Add(Geo);
     }
 }

@@ -58,6 +58,21 @@ internal static class ServeCommand
             options.Policies = policiesArg;
         }
 
+        var geoArgs = parse.GetValue(cli.Geo);
+        if (geoArgs is { Length: > 0 })
+        {
+            options.Geo.Databases = [.. geoArgs];
+        }
+
+        foreach (var database in options.Geo.Databases)
+        {
+            if (!File.Exists(database))
+            {
+                await Console.Error.WriteLineAsync($"scriptable: geo database '{database}' does not exist").ConfigureAwait(false);
+                return 2;
+            }
+        }
+
         options.UdpThreads = parse.GetValue(cli.UdpThreads) ?? options.UdpThreads;
         options.Nsid = parse.GetValue(cli.Nsid) ?? options.Nsid;
         if (options.Listen.Count == 0)

@@ -44,6 +44,9 @@ public sealed class ServerOptions
     /// <summary>Which files are policies and how they run.</summary>
     public PolicyConfig Policy { get; set; } = new();
 
+    /// <summary>Geo databases and whose EDNS Client Subnet to believe.</summary>
+    public GeoConfig Geo { get; set; } = new();
+
     /// <summary>Every setting out of range, as one line each (empty when all are valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -71,6 +74,14 @@ public sealed class ServerOptions
         if (Policy.MaxAllocatedKilobytes is < 64 or > 1024 * 1024)
         {
             errors.Add($"Policy:MaxAllocatedKilobytes must be between 64 and 1048576 (got {Policy.MaxAllocatedKilobytes})");
+        }
+
+        foreach (var network in Geo.EcsTrusted)
+        {
+            if (!System.Net.IPNetwork.TryParse(network, out _))
+            {
+                errors.Add($"Geo:EcsTrusted: '{network}' is not a network such as 192.0.2.0/24 or 2001:db8::/32");
+            }
         }
 
         if (!Enum.IsDefined(Policy.Fallback))
@@ -120,4 +131,17 @@ public sealed class PolicyConfig
             },
         };
     }
+}
+
+/// <summary>The <c>Geo</c> section.</summary>
+public sealed class GeoConfig
+{
+    /// <summary>
+    /// MaxMind-format databases (GeoIP2/GeoLite2 City, Country, ASN, or any .mmdb), consulted in this order,
+    /// before those found in the policies folder's <c>_geo/</c>. Reloaded when they change.
+    /// </summary>
+    public List<string> Databases { get; set; } = [];
+
+    /// <summary>Networks of the resolvers whose EDNS Client Subnet is believed; empty believes every client.</summary>
+    public List<string> EcsTrusted { get; set; } = [];
 }

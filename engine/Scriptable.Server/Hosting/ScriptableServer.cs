@@ -35,9 +35,14 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _options = options;
         _listen = listen;
         _logger = loggerFactory.CreateLogger("Scriptable.Server");
-        Config = new DnsConfig { EdnsBufferSize = options.EdnsBufferSize, Nsid = options.Nsid };
+        Config = new DnsConfig
+        {
+            EdnsBufferSize = options.EdnsBufferSize,
+            Nsid = options.Nsid,
+            EcsTrusted = [.. options.Geo.EcsTrusted.Select(n => System.Net.IPNetwork.Parse(n))],
+        };
         Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"));
-        _loader = new FolderLoader(options.Policies, options.Policy.ToOptions());
+        _loader = new FolderLoader(options.Policies, options.Policy.ToOptions(), options.Geo.Databases);
         _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats);
     }
 
@@ -66,7 +71,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         if (_options.Watch)
         {
             _watcher = new FolderWatcher(_options.Policies, ReloadAsync, TimeSpan.FromMilliseconds(_options.DebounceMilliseconds),
-                TimeSpan.FromSeconds(Math.Max(0.1, _options.RescanSeconds)), _logger);
+                TimeSpan.FromSeconds(Math.Max(0.1, _options.RescanSeconds)), _logger, () => _options.Geo.Databases);
             _watcher.Start();
         }
 
@@ -129,12 +134,15 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             var reload = _loader.Reload(force: Interlocked.Exchange(ref _forceNext, 0) == 1);
             LogZones(reload);
             LogPolicies(reload.Policies);
+            LogGeo(reload.Geo);
             var previous = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, previous.Health));
+            Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, previous.Health, reload.Geo.Databases));
             foreach (var retired in reload.Policies.Retired)
             {
                 retired.Unload();
             }
+
+            RetireLater(reload.Geo.Retired);
 
             LogZonesPublished(reload.Zones.Zones.Count, reload.ZoneResult.Failed.Count, reload.Policies.Policies.Bindings.Count);
         }
@@ -158,6 +166,48 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
         _watcher.Trigger();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Closes replaced databases once no query can still be reading them: a query holds a snapshot for
+    /// microseconds; ten seconds is a wide margin, and closing unmaps the database's memory.
+    /// </summary>
+    private static void RetireLater(IReadOnlyList<Engine.Geo.GeoDatabase> retired)
+    {
+        if (retired.Count == 0)
+        {
+            return;
+        }
+
+        _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ =>
+        {
+            foreach (var database in retired)
+            {
+                database.Dispose();
+            }
+        }, TaskScheduler.Default);
+    }
+
+    private void LogGeo(Engine.Geo.GeoReload reload)
+    {
+        foreach (var change in reload.Changes)
+        {
+            switch (change.Kind)
+            {
+                case Engine.Geo.GeoChangeKind.Loaded:
+                    LogGeoLoaded(change.Path, change.Database!.DatabaseType, change.Database.BuildTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), change.Database.NodeCount);
+                    break;
+                case Engine.Geo.GeoChangeKind.Kept:
+                    LogGeoKept(change.Path, change.Error!);
+                    break;
+                case Engine.Geo.GeoChangeKind.Failed:
+                    LogGeoFailed(change.Path, change.Error!);
+                    break;
+                case Engine.Geo.GeoChangeKind.Removed:
+                    LogGeoRemoved(change.Path);
+                    break;
+            }
+        }
     }
 
     private void LogZones(FolderReload reload)
@@ -284,6 +334,22 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]
     private partial void LogZonesPublished(int count, int failed, int policies);
+
+    [LoggerMessage(EventId = EventIds.GeoLoaded, EventName = nameof(EventIds.GeoLoaded), Level = LogLevel.Information,
+        Message = "Geo database '{File}' loaded: {Type}, built {Built}, {Nodes} nodes.")]
+    private partial void LogGeoLoaded(string file, string type, string built, long nodes);
+
+    [LoggerMessage(EventId = EventIds.GeoKept, EventName = nameof(EventIds.GeoKept), Level = LogLevel.Warning,
+        Message = "Geo database '{File}' changed but cannot be used ({Reason}); the previous version keeps serving.")]
+    private partial void LogGeoKept(string file, string reason);
+
+    [LoggerMessage(EventId = EventIds.GeoFailed, EventName = nameof(EventIds.GeoFailed), Level = LogLevel.Error,
+        Message = "Geo database '{File}' cannot be used ({Reason}); lookups go without it.")]
+    private partial void LogGeoFailed(string file, string reason);
+
+    [LoggerMessage(EventId = EventIds.GeoRemoved, EventName = nameof(EventIds.GeoRemoved), Level = LogLevel.Information,
+        Message = "Geo database '{File}' is no longer used.")]
+    private partial void LogGeoRemoved(string file);
 
     [LoggerMessage(EventId = EventIds.PolicyLoaded, EventName = nameof(EventIds.PolicyLoaded), Level = LogLevel.Information,
         Message = "Policy '{File}' revision {Revision} loaded, serving {Names} (compiled in {Milliseconds:F0} ms).")]

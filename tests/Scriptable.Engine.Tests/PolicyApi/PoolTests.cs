@@ -17,6 +17,7 @@ public sealed class PoolTests
         context.Reset(query, 0, query.Length, DnsTransport.Udp);
         context.SetClient(System.Net.IPAddress.Parse(client).GetAddressBytes(), 5353);
         Assert.Equal(StageResult.Continue, new Engine.Pipeline.Stages.ParseStage().Invoke(context));
+        Assert.Equal(StageResult.Continue, new Engine.Pipeline.Stages.EnrichStage().Invoke(context));
         var map = new HealthMap(health.Select(h => KeyValuePair.Create(h.Check, new HealthStatus(h.State, DateTimeOffset.UnixEpoch))));
         context.PolicyContext.Reset(context, s_zone, null, map, TimeProvider.System);
         return context.PolicyContext;

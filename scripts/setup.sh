@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# scripts/setup.sh - install what the tests and the load benchmark need on
+# scripts/setup.sh [--geo] - install what the tests and the load benchmark need on
 # Debian 12 (bookworm) that already has the .NET SDK:
 #   dig (bind9-dnsutils), kdig (knot-dnsutils), knotd + knotc (knot: a reference
-#   server the tests start themselves), dnsperf, curl.
+#   server the tests start themselves), dnsperf, curl;
+# then the public country database of the default policies folder
+# (scripts/geo-db.sh, into policies/_geo/). With --geo: only curl and the database
+# (what scripts/run.sh needs).
 #
 # Idempotent and quick when everything is there: it only looks the commands up,
 # and runs `apt-get update` + `apt-get install` only for what is missing. Runs
@@ -26,6 +29,10 @@ NEEDS=(
   "dnsperf dnsperf"
   "curl curl"
 )
+if [[ "${1:-}" == --geo ]]; then
+  NEEDS=("curl curl")
+fi
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/sbin/$1" || -x "/sbin/$1" ]]; }
 
@@ -40,7 +47,8 @@ done
 have dotnet || log "warning: 'dotnet' not found; the .NET 10 SDK is needed to build and test (not installed by this script)"
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  log "all tools present (dig kdig knotd knotc dnsperf curl)"
+  log "all tools present ($(for e in "${NEEDS[@]}"; do printf '%s ' "${e%% *}"; done | sed 's/ $//'))"
+  "$ROOT/scripts/geo-db.sh"
   exit 0
 fi
 
@@ -149,4 +157,5 @@ for entry in "${NEEDS[@]}"; do
   have "$cmd" || still+=("$cmd")
 done
 [[ ${#still[@]} -eq 0 ]] || die "still missing after install: ${still[*]}"
+"$ROOT/scripts/geo-db.sh"
 log "done"

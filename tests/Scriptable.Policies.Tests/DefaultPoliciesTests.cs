@@ -95,7 +95,7 @@ public class DefaultPoliciesTests
     [Fact]
     public void ClientSubnet_ScopeZeroForStaticData()
     {
-        Assert.Equal(0, s_folder.Query("www.example.com", ecs: "81.2.69.160/27").EcsScope);
-        Assert.Null(s_folder.Query("www.example.com").EcsScope);
+        Assert.Equal(0, s_folder.Query("static.example.com", ecs: "81.2.69.160/27").EcsScope);
+        Assert.Null(s_folder.Query("static.example.com").EcsScope);
     }
 }

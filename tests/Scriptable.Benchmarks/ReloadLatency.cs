@@ -14,6 +14,9 @@ namespace Scriptable.Benchmarks;
 /// <code>
 /// reload --server 127.0.0.1:5305 --file DIR/example.com/www.csx --name www.example.com --saves 100 [--interval-ms 300] [--broken-every 10] [--pid PID]
 /// </code>
+/// With <c>--geo</c>, the file is a geo database instead: each save writes a generated database that puts
+/// 81.2.69.0/24 in Europe or North America in turn (the geo-failover policy answers 198.51.100.20 or
+/// 192.0.2.10), and queries carry ECS 81.2.69.160/27; a broken save writes garbage.
 /// </summary>
 internal static class ReloadLatency
 {
@@ -38,12 +41,13 @@ internal static class ReloadLatency
         var interval = int.Parse(Arg("--interval-ms", "300"), CultureInfo.InvariantCulture);
         var brokenEvery = int.Parse(Arg("--broken-every", "0"), CultureInfo.InvariantCulture);
         var pid = int.Parse(Arg("--pid", "0"), CultureInfo.InvariantCulture);
+        var geo = Array.IndexOf(args, "--geo") >= 0;
         var timeout = TimeSpan.FromSeconds(5);
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(server);
         socket.ReceiveTimeout = 2;
-        var query = BuildQuery(name);
+        var query = BuildQuery(name, geo);
         var buffer = new byte[512];
 
         var latencies = new List<double>();
@@ -54,10 +58,17 @@ internal static class ReloadLatency
         var overall = Stopwatch.StartNew();
         for (var i = 1; i <= saves; i++)
         {
-            var expected = Address(i);
+            var expected = geo ? (i % 2 == 0 ? "198.51.100.20" : "192.0.2.10") : Address(i);
             var broken = brokenEvery > 0 && i % brokenEvery == 0;
             var before = Ask(socket, query, buffer);
-            Save(file, broken ? $"return Answer.Address(\"{expected}\")  // missing semicolon\n" : $"return Answer.Address(\"{expected}\").WithTtl(1);\n");
+            if (geo)
+            {
+                SaveDatabase(file, broken ? null : i % 2 == 0 ? "EU" : "NA");
+            }
+            else
+            {
+                Save(file, broken ? $"return Answer.Address(\"{expected}\")  // missing semicolon\n" : $"return Answer.Address(\"{expected}\").WithTtl(1);\n");
+            }
             var watch = Stopwatch.StartNew();
             if (broken)
             {
@@ -133,6 +144,24 @@ internal static class ReloadLatency
         File.Move(temp, file, overwrite: true);
     }
 
+    /// <summary>Writes a database placing 81.2.69.0/24 on a continent (null: garbage), renamed over the file.</summary>
+    private static void SaveDatabase(string file, string? continent)
+    {
+        var temp = file + ".tmp~";
+        if (continent is null)
+        {
+            File.WriteAllBytes(temp, [0xDE, 0xAD, 0xBE, 0xEF]);
+        }
+        else
+        {
+            new TestCommon.Mmdb.MmdbWriter(databaseType: "GeoIP2-City")
+                .Insert("81.2.69.0/24", TestCommon.Mmdb.TestGeo.City(continent == "EU" ? "GB" : "US", continent))
+                .Write(temp);
+        }
+
+        File.Move(temp, file, overwrite: true);
+    }
+
     /// <summary>The first A record of the answer, or null (timeout, no A).</summary>
     private static string? Ask(Socket socket, byte[] query, byte[] buffer)
     {
@@ -140,8 +169,8 @@ internal static class ReloadLatency
         {
             socket.Send(query);
             var length = socket.Receive(buffer);
-            // Header (12), question (the query's), then the first answer: name pointer (2) type class ttl rdlength (10) rdata.
-            var at = query.Length;
+            // Header (12), question (the query's, without its OPT), then the first answer: name pointer (2) type class ttl rdlength (10) rdata.
+            var at = QuestionEnd(query);
             if (length < at + 16 || BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(6)) == 0 || BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(at + 2)) != 1)
             {
                 return null;
@@ -155,9 +184,9 @@ internal static class ReloadLatency
         }
     }
 
-    private static byte[] BuildQuery(string name)
+    private static byte[] BuildQuery(string name, bool ecs)
     {
-        var bytes = new List<byte> { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+        var bytes = new List<byte> { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, (byte)(ecs ? 1 : 0) };
         foreach (var label in name.TrimEnd('.').Split('.'))
         {
             bytes.Add((byte)label.Length);
@@ -165,7 +194,24 @@ internal static class ReloadLatency
         }
 
         bytes.AddRange([0, 0, 1, 0, 1]);
+        if (ecs)
+        {
+            // OPT with ECS 81.2.69.160/27: family 1, source 27, scope 0, four address octets.
+            bytes.AddRange([0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 12, 0, 8, 0, 8, 0, 1, 27, 0, 81, 2, 69, 160]);
+        }
+
         return [.. bytes];
+    }
+
+    private static int QuestionEnd(byte[] query)
+    {
+        var at = 12;
+        while (query[at] != 0)
+        {
+            at += query[at] + 1;
+        }
+
+        return at + 5;
     }
 
     /// <summary>Resident memory of a process in KiB (VmRSS), 0 if unknown.</summary>

@@ -10,6 +10,10 @@
 #   --broken-every K  every K-th save is a syntax error, which must not change
 #                     the answer (default 10; 0 = never)
 #   --no-load         no dnsperf (for the memory soak: --saves 5000 --interval-ms 0)
+#   --geo             replace a geo database instead of a policy: serves a copy of
+#                     examples/geo-failover whose _geo/city.mmdb is rewritten each time
+#                     (81.2.69.0/24 in Europe, then North America, ...); dnsperf and the
+#                     tool send ECS 81.2.69.160/27; a broken save writes garbage
 #   --no-build        skip the Release builds
 #
 # The server serves a copy of <repo>/policies plus example.com/www.csx, which
@@ -33,6 +37,7 @@ INTERVAL=300
 BROKEN=10
 LOAD=1
 BUILD=1
+GEO=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) PORT="${2:?--port needs a value}"; shift 2 ;;
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --interval-ms) INTERVAL="${2:?--interval-ms needs a value}"; shift 2 ;;
     --broken-every) BROKEN="${2:?--broken-every needs a value}"; shift 2 ;;
     --no-load) LOAD=0; shift ;;
+    --geo) GEO=1; shift ;;
     --no-build) BUILD=0; shift ;;
     -h|--help) usage 0 ;;
     *) log "unknown argument: $1"; usage ;;
@@ -72,9 +78,20 @@ if (( BUILD )); then
 fi
 [[ -f "$BENCH_OUT" ]] || die "no $BENCH_OUT (drop --no-build)"
 
-cp -r "$REPO_ROOT/policies" "$WORK/policies"
-POLICY="$WORK/policies/example.com/www.csx"
-printf 'return Answer.Address("198.18.0.0").WithTtl(1);\n' > "$POLICY"
+if (( GEO )); then
+  cp -r "$REPO_ROOT/examples/geo-failover" "$WORK/policies"
+  mkdir -p "$WORK/policies/_geo"
+  POLICY="$WORK/policies/_geo/city.mmdb"
+  TOOL_MODE=(--geo)
+  ECS_ARGS=(-E "8:$(ecs_hex 81.2.69.160/27)")
+else
+  cp -r "$REPO_ROOT/policies" "$WORK/policies"
+  rm -rf "$WORK/policies/_geo"
+  POLICY="$WORK/policies/example.com/www.csx"
+  printf 'return Answer.Address("198.18.0.0").WithTtl(1);\n' > "$POLICY"
+  TOOL_MODE=()
+  ECS_ARGS=()
+fi
 scriptable_start "$PORT" "$WORK/policies"
 
 if (( LOAD )); then
@@ -86,7 +103,7 @@ if (( LOAD )); then
   mkdir -p "$LOAD_LOG_DIR"
   PERF_LOG="$LOAD_LOG_DIR/reload-$(date +%Y%m%d-%H%M%S).log"
   log "dnsperf for up to ${seconds} s, log $PERF_LOG"
-  timeout -k 5 $((seconds + 20)) dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/queries.txt" -c 4 -q 50 -t 2 -l "$seconds" > "$PERF_LOG" 2>&1 &
+  timeout -k 5 $((seconds + 20)) dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/queries.txt" -c 4 -q 50 -t 2 -l "$seconds" "${ECS_ARGS[@]}" > "$PERF_LOG" 2>&1 &
   PERF_PID=$!
   sleep 1
 fi
@@ -94,7 +111,7 @@ fi
 log "saving $POLICY $SAVES times (every ${INTERVAL} ms, every ${BROKEN}th broken)"
 rc=0
 line="$(dotnet "$BENCH_OUT" reload --server "127.0.0.1:$PORT" --file "$POLICY" --name www.example.com \
-  --saves "$SAVES" --interval-ms "$INTERVAL" --broken-every "$BROKEN" --pid "$SERVER_PID")" || rc=$?
+  --saves "$SAVES" --interval-ms "$INTERVAL" --broken-every "$BROKEN" --pid "$SERVER_PID" "${TOOL_MODE[@]}")" || rc=$?
 
 if [[ -n "$PERF_PID" ]]; then
   # dnsperf ran for a fixed time: stop it now, it prints its summary on SIGINT

@@ -24,7 +24,7 @@ internal sealed class CommonOptions
 
     public Option<int?> UdpThreads { get; } = new("--udp-threads")
     {
-        Description = "UDP receive loops per address (default: one per core).",
+        Description = "UDP receive loops per address (default: one per two cores, at least one).",
     };
 
     public Option<string?> LogLevel { get; } = new("--log-level")

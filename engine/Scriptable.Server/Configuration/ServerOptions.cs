@@ -17,8 +17,15 @@ public sealed class ServerOptions
     /// <summary>The policies folder: one sub-folder per zone.</summary>
     public string Policies { get; set; } = "policies";
 
-    /// <summary>UDP receive loops per address (one SO_REUSEPORT socket each); 0 means one per core.</summary>
+    /// <summary>UDP receive loops per address (one SO_REUSEPORT socket each); 0 means <see cref="DefaultUdpThreads"/>.</summary>
     public int UdpThreads { get; set; }
+
+    /// <summary>
+    /// One receive loop per two cores (at least one): the kernel's network stack needs the other half. On the
+    /// 2-core benchmark machine one loop answered 2.4x more queries per CPU-second than two, whose threads
+    /// spent their time waking each other (tests/load/README.md).
+    /// </summary>
+    public static int DefaultUdpThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Seconds a TCP connection may stay idle before it is closed (RFC 7766 section 6.2.3).</summary>
     public double TcpIdleTimeoutSeconds { get; set; } = 10;

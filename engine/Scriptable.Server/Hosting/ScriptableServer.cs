@@ -75,7 +75,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             _watcher.Start();
         }
 
-        var threads = _options.UdpThreads > 0 ? _options.UdpThreads : Environment.ProcessorCount;
+        var threads = _options.UdpThreads > 0 ? _options.UdpThreads : ServerOptions.DefaultUdpThreads;
         try
         {
             foreach (var endPoint in _listen)

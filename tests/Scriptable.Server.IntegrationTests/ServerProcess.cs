@@ -51,7 +51,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first (dotnet build).", path);
     }
 
-    /// <summary>Starts <c>dotnet scriptable.dll args</c> in a working directory.</summary>
+    /// <summary>Starts <c>dotnet scriptable.dll args</c> in a working directory (admin endpoint off unless the environment turns it on).</summary>
     public static ServerProcess Start(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -67,6 +67,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // Tests run servers side by side: no admin endpoint unless a test asks for one.
+        start.Environment["SCRIPTABLE_Admin__Listen"] = "off";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

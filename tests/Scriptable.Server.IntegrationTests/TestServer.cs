@@ -36,6 +36,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The IPv6 address (UDP and TCP share the port), or null without IPv6.</summary>
     public IPEndPoint? Udp6 => _server.UdpEndPoints.Count > 1 ? _server.UdpEndPoints[1] : null;
 
+    /// <summary>The admin endpoint, when the test turned it on (Admin.Listen = "127.0.0.1:0").</summary>
+    public Uri? Admin => _server.AdminEndPoint is { } admin ? new Uri($"http://{admin}/") : null;
+
     /// <summary>The port (UDP and TCP).</summary>
     public int Port => Udp.Port;
 
@@ -55,7 +58,7 @@ public sealed class TestServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(folder, origin + ".zone"), text);
         }
 
-        var options = new ServerOptions { Policies = policies, UdpThreads = 2 };
+        var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" } };
         configure?.Invoke(options);
         var listen = new List<IPEndPoint> { new(IPAddress.Loopback, 0) };
         if (ipv6 && HasIPv6Loopback)

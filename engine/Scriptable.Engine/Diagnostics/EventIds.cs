@@ -34,6 +34,11 @@ internal static class EventIds
     public const int GeoFailed = 502;
     public const int GeoRemoved = 503;
 
+    // 7xx: admin endpoint.
+    public const int AdminListening = 700;
+    public const int AdminOverride = 701;
+    public const int AdminFailed = 702;
+
     // 3xx: transport.
     public const int Listening = 300;
     public const int ListenerFailed = 301;

@@ -16,6 +16,15 @@ namespace Scriptable.Engine.Policies;
 /// <param name="Fallback">What its names answer when it cannot.</param>
 public sealed record PolicyChange(string File, IReadOnlyList<string> Names, PolicyChangeKind Kind, PolicyVersion? Version, IReadOnlyList<PolicyDiagnostic> Diagnostics, PolicyFallback Fallback);
 
+/// <summary>One policy file as of the last reload, for status pages.</summary>
+/// <param name="File">The file.</param>
+/// <param name="Names">The names it serves.</param>
+/// <param name="Version">The version serving, or null if it never compiled.</param>
+/// <param name="Settings">Its fallback and budget.</param>
+/// <param name="Diagnostics">The errors and warnings of its last compile.</param>
+/// <param name="Stats">Its counters.</param>
+public sealed record PolicyFileStatus(string File, IReadOnlyList<string> Names, PolicyVersion? Version, PolicySettings Settings, IReadOnlyList<PolicyDiagnostic> Diagnostics, PolicyStats Stats);
+
 /// <summary>The outcome of a policy file in a reload.</summary>
 public enum PolicyChangeKind
 {
@@ -216,8 +225,12 @@ public sealed class PolicyCatalog
         }
 
         Stats = [.. _entries.Values.Select(e => e.Stats)];
+        Files = [.. ordered.Select(e => new PolicyFileStatus(e.File, served[e], e.Version, e.Version?.Settings ?? e.Settings, e.Diagnostics, e.Stats))];
         return new PolicyReload(new PolicySet(bindings), changes, warnings, retired);
     }
+
+    /// <summary>Every policy file as of the last reload: what it serves, its version, its last diagnostics (safe to read from any thread).</summary>
+    public IReadOnlyList<PolicyFileStatus> Files { get; private set; } = [];
 
     /// <summary>The counters of every policy file, as of the last reload (safe to read from any thread).</summary>
     public IReadOnlyList<PolicyStats> Stats { get; private set; } = [];

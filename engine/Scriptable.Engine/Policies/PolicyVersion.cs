@@ -47,6 +47,9 @@ public sealed class PolicyVersion
     /// <summary>How long compiling took.</summary>
     public TimeSpan CompileTime { get; }
 
+    /// <summary>When this version was loaded.</summary>
+    public DateTimeOffset LoadedAt { get; } = TimeProvider.System.GetUtcNow();
+
     /// <summary>The compiled policy.</summary>
     internal Func<PolicyContext, Answer> Run { get; }
 

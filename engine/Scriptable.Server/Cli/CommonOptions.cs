@@ -39,6 +39,11 @@ internal sealed class CommonOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<string?> Admin { get; } = new("--admin")
+    {
+        Description = "The admin HTTP endpoint's address (default " + Configuration.AdminConfig.DefaultListen + "), or 'off'.",
+    };
+
     public Option<string?> Nsid { get; } = new("--nsid")
     {
         Description = "Name server identifier returned to NSID queries (RFC 5001).",
@@ -53,5 +58,6 @@ internal sealed class CommonOptions
         command.Add(LogLevel);
         command.Add(Nsid);
         command.Add(Geo);
+        command.Add(Admin);
     }
 }

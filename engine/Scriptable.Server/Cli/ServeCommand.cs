@@ -73,6 +73,7 @@ internal static class ServeCommand
             }
         }
 
+        options.Admin.Listen = parse.GetValue(cli.Admin) ?? options.Admin.Listen;
         options.UdpThreads = parse.GetValue(cli.UdpThreads) ?? options.UdpThreads;
         options.Nsid = parse.GetValue(cli.Nsid) ?? options.Nsid;
         if (options.Listen.Count == 0)

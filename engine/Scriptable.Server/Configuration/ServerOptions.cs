@@ -54,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Geo databases and whose EDNS Client Subnet to believe.</summary>
     public GeoConfig Geo { get; set; } = new();
 
+    /// <summary>The admin HTTP endpoint.</summary>
+    public AdminConfig Admin { get; set; } = new();
+
     /// <summary>Every setting out of range, as one line each (empty when all are valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -88,6 +91,18 @@ public sealed class ServerOptions
             if (!System.Net.IPNetwork.TryParse(network, out _))
             {
                 errors.Add($"Geo:EcsTrusted: '{network}' is not a network such as 192.0.2.0/24 or 2001:db8::/32");
+            }
+        }
+
+        if (!string.IsNullOrEmpty(Admin.Listen) && Admin.Listen != "off")
+        {
+            if (!ListenAddress.TryParse(Admin.Listen, out var admin, out var adminError))
+            {
+                errors.Add("Admin:Listen: " + adminError);
+            }
+            else if (!System.Net.IPAddress.IsLoopback(admin.Address) && string.IsNullOrEmpty(Admin.Token))
+            {
+                errors.Add($"Admin:Listen is {Admin.Listen}, not a loopback address: set Admin:Token, which every request must then send as 'Authorization: Bearer <token>'");
             }
         }
 
@@ -151,4 +166,20 @@ public sealed class GeoConfig
 
     /// <summary>Networks of the resolvers whose EDNS Client Subnet is believed; empty believes every client.</summary>
     public List<string> EcsTrusted { get; set; } = [];
+}
+
+/// <summary>The <c>Admin</c> section: the HTTP endpoint that shows the server's state and takes overrides.</summary>
+public sealed class AdminConfig
+{
+    /// <summary>The default: loopback only, next to the DNS port.</summary>
+    public const string DefaultListen = "127.0.0.1:5380";
+
+    /// <summary>Where the admin endpoint listens (<c>127.0.0.1:5380</c>; <c>off</c> disables it).</summary>
+    public string Listen { get; set; } = DefaultListen;
+
+    /// <summary>
+    /// A secret that requests send as <c>Authorization: Bearer TOKEN</c>. Required for an address other than
+    /// loopback, where every request must send it; on loopback, with a token set, changes must send it.
+    /// </summary>
+    public string Token { get; set; } = "";
 }

@@ -27,6 +27,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly DnsMetrics _metrics;
     private readonly FolderLoader _loader;
     private FolderWatcher? _watcher;
+    private Admin.AdminEndpoint? _admin;
+    private readonly ILoggerFactory _loggerFactory;
     private int _forceNext;
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
@@ -34,6 +36,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     {
         _options = options;
         _listen = listen;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Scriptable.Server");
         Config = new DnsConfig
         {
@@ -64,6 +67,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>The policy files and their versions (tests read it).</summary>
     public PolicyCatalog Policies => _loader.Policies;
 
+    /// <summary>When the server started.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The admin endpoint's address, or null when it is off.</summary>
+    public IPEndPoint? AdminEndPoint => _admin?.LocalEndPoint;
+
     /// <summary>Loads the zones and policies and starts serving. Throws if an address cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -87,11 +96,37 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
                 tcp.Start();
                 LogListening(ListenAddress.Format(udp.LocalEndPoint), udp.SocketCount, udp.ThreadCount);
             }
+
+            await StartAdminAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
         {
             await DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the admin endpoint. If its address is taken (another server on this host), DNS is served all
+    /// the same and the error says so: answering queries matters more than the admin page.
+    /// </summary>
+    private async Task StartAdminAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(_options.Admin.Listen) || _options.Admin.Listen == "off" || !ListenAddress.TryParse(_options.Admin.Listen, out var address, out _))
+        {
+            return;
+        }
+
+        var admin = new Admin.AdminEndpoint(_options.Admin, address, this, _loggerFactory);
+        try
+        {
+            await admin.StartAsync(cancellationToken).ConfigureAwait(false);
+            _admin = admin;
+        }
+        catch (IOException ex)
+        {
+            await admin.DisposeAsync().ConfigureAwait(false);
+            LogAdminFailed(_options.Admin.Listen, ex.Message);
         }
     }
 
@@ -288,6 +323,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>Stops every listener and the folder watcher.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync().ConfigureAwait(false);
+            _admin = null;
+        }
+
         if (_watcher is not null)
         {
             await _watcher.DisposeAsync().ConfigureAwait(false);
@@ -334,6 +375,10 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]
     private partial void LogZonesPublished(int count, int failed, int policies);
+
+    [LoggerMessage(EventId = EventIds.AdminFailed, EventName = nameof(EventIds.AdminFailed), Level = LogLevel.Error,
+        Message = "The admin endpoint cannot listen on {Address} ({Reason}); DNS is served without it. Set Admin:Listen (or --admin) to another address, or 'off'.")]
+    private partial void LogAdminFailed(string address, string reason);
 
     [LoggerMessage(EventId = EventIds.GeoLoaded, EventName = nameof(EventIds.GeoLoaded), Level = LogLevel.Information,
         Message = "Geo database '{File}' loaded: {Type}, built {Built}, {Nodes} nodes.")]

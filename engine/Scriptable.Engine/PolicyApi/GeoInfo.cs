@@ -46,75 +46,19 @@ public sealed class GeoInfo
     }
 
     /// <summary>ISO 3166-1 alpha-2 country code (<c>FR</c>), or null.</summary>
-    public string? CountryCode
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.CountryCode is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public string? CountryCode => FirstText(static r => r.CountryCode);
 
     /// <summary>
     /// Continent code: <c>AF AN AS EU NA OC SA</c>, or null. Derived from the country when the database has
     /// countries only.
     /// </summary>
-    public string? ContinentCode
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.ContinentCode is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public string? ContinentCode => FirstText(static r => r.ContinentCode);
 
     /// <summary>ISO code of the first subdivision (state, region: <c>CA</c>, <c>ENG</c>), or null.</summary>
-    public string? Subdivision
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.Subdivision is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public string? Subdivision => FirstText(static r => r.Subdivision);
 
     /// <summary>The city's English name, or null.</summary>
-    public string? City
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.City is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public string? City => FirstText(static r => r.City);
 
     /// <summary>The approximate location, or null.</summary>
     public GeoPoint? Location
@@ -134,55 +78,13 @@ public sealed class GeoInfo
     }
 
     /// <summary>How far off <see cref="Location"/> may be, in km, or null.</summary>
-    public int? AccuracyRadiusKm
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.AccuracyRadius is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public int? AccuracyRadiusKm => FirstValue(static r => r.AccuracyRadius);
 
     /// <summary>The autonomous system number (from an ASN database), or null.</summary>
-    public long? Asn
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.Asn is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public long? Asn => FirstValue(static r => r.Asn);
 
     /// <summary>The autonomous system's organisation, or null.</summary>
-    public string? AsnOrganization
-    {
-        get
-        {
-            for (var i = 0; i < _set.Databases.Count; i++)
-            {
-                if (At(i)?.AsnOrganization is { } value)
-                {
-                    return value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public string? AsnOrganization => FirstText(static r => r.AsnOrganization);
 
     /// <summary>The network of the first database that knew the address, or null.</summary>
     public IPNetwork? Network
@@ -233,6 +135,35 @@ public sealed class GeoInfo
         ArgumentNullException.ThrowIfNull(path);
         var index = _set.IndexOf(database);
         return index < 0 ? null : At(index)?.Path(path);
+    }
+
+    /// <summary>The first database's non-null text for a field.</summary>
+    private string? FirstText(Func<GeoRecord, string?> read)
+    {
+        for (var i = 0; i < _set.Databases.Count; i++)
+        {
+            if (At(i) is { } record && read(record) is { } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first database's non-null value for a field.</summary>
+    private T? FirstValue<T>(Func<GeoRecord, T?> read)
+        where T : struct
+    {
+        for (var i = 0; i < _set.Databases.Count; i++)
+        {
+            if (At(i) is { } record && read(record) is { } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     internal void Reset(GeoDatabaseSet set)

@@ -39,6 +39,17 @@ internal static class EventIds
     public const int AdminOverride = 701;
     public const int AdminFailed = 702;
 
+    // 6xx: health.
+    public const int HealthStateChanged = 600;
+    public const int HealthGroupChanged = 601;
+    public const int HealthOverrideSet = 602;
+    public const int HealthOverrideCleared = 603;
+    public const int HealthOverrideExpired = 604;
+    public const int HealthProbeFailed = 605;
+    public const int HealthProbeError = 606;
+    public const int HealthConfigApplied = 607;
+    public const int HealthPublishFailed = 608;
+
     // 3xx: transport.
     public const int Listening = 300;
     public const int ListenerFailed = 301;

@@ -17,4 +17,10 @@ internal static class TagNames
 
     /// <summary>The zone origin.</summary>
     public const string Zone = "dns.zone";
+
+    /// <summary>A health check's or group's name, as configured in <c>health.yaml</c> (bounded by the configuration).</summary>
+    public const string HealthCheck = "health.check";
+
+    /// <summary>A probe's result: success or failure.</summary>
+    public const string HealthResult = "health.result";
 }

@@ -9,6 +9,12 @@ public enum HealthState
     /// <summary>The check passes.</summary>
     Up,
 
-    /// <summary>The check fails (or an operator forced it down or drained it).</summary>
+    /// <summary>The check fails (or an operator forced it down).</summary>
     Down,
+
+    /// <summary>
+    /// An operator drains it: treated as down for new answers (<see cref="HealthStatus.IsUp"/> is false), shown
+    /// apart from a failure so dashboards tell maintenance from an outage.
+    /// </summary>
+    Draining,
 }

@@ -1,0 +1,37 @@
+using Scriptable.Engine.Health;
+using Scriptable.TestCommon;
+
+namespace Scriptable.Engine.Tests.Health;
+
+/// <summary>Every <c>health.yaml</c> example in the Health README (a <c>```yaml</c> block) parses without errors.</summary>
+public sealed class HealthReadmeTests
+{
+    public static TheoryData<int, string> Examples()
+    {
+        var data = new TheoryData<int, string>();
+        var lines = File.ReadAllLines(RepositoryPaths.Combine("engine", "Scriptable.Engine", "Health", "README.md"));
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Trim() == "```yaml")
+            {
+                var end = Array.FindIndex(lines, i + 1, l => l.Trim() == "```");
+                data.Add(i + 2, string.Join('\n', lines[(i + 1)..end]));
+                i = end;
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Examples_Found() => Assert.True(Examples().Count >= 2);
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Example_Parses(int line, string yaml)
+    {
+        var result = HealthConfigParser.Parse(yaml, "health.yaml");
+
+        Assert.True(result.Diagnostics.Count == 0, $"Health/README.md:{line}:\n" + string.Join('\n', result.Diagnostics));
+    }
+}

@@ -14,11 +14,14 @@ public sealed class TestServer : IAsyncDisposable
 {
     private readonly ScriptableServer _server;
 
-    private TestServer(ScriptableServer server, string policies, ListLoggerProvider logs)
+    private readonly bool _ownsFolder;
+
+    private TestServer(ScriptableServer server, string policies, ListLoggerProvider logs, bool ownsFolder = true)
     {
         _server = server;
         Policies = policies;
         Logs = logs;
+        _ownsFolder = ownsFolder;
     }
 
     /// <summary>The policies folder.</summary>
@@ -101,6 +104,17 @@ public sealed class TestServer : IAsyncDisposable
         File.Move(full + ".tmp~", full, overwrite: true);
     }
 
+    /// <summary>Starts a server for an existing policies folder (the folder is left in place on dispose).</summary>
+    public static async Task<TestServer> StartInFolderAsync(string policies, Action<ServerOptions>? configure = null)
+    {
+        var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" } };
+        configure?.Invoke(options);
+        var logs = new ListLoggerProvider();
+        var server = new ScriptableServer(options, [new IPEndPoint(IPAddress.Loopback, 0)], logs);
+        await server.StartAsync(CancellationToken.None);
+        return new TestServer(server, policies, logs, ownsFolder: false);
+    }
+
     /// <summary>Starts a server for the example.org test zone.</summary>
     public static Task<TestServer> StartExampleAsync(Action<ServerOptions>? configure = null, bool ipv6 = false) =>
         StartAsync([("example.org", TestZones.ExampleOrg)], configure, ipv6);
@@ -121,6 +135,11 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
+        if (!_ownsFolder)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Policies, recursive: true);

@@ -49,6 +49,8 @@ internal static class EventIds
     public const int HealthProbeError = 606;
     public const int HealthConfigApplied = 607;
     public const int HealthPublishFailed = 608;
+    public const int HealthConfigKept = 609;
+    public const int HealthOverridesUnreadable = 610;
 
     // 3xx: transport.
     public const int Listening = 300;

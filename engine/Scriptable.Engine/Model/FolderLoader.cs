@@ -1,4 +1,5 @@
 using Scriptable.Engine.Geo;
+using Scriptable.Engine.Health;
 using Scriptable.Engine.Policies;
 using Scriptable.Engine.Zones;
 
@@ -10,10 +11,12 @@ namespace Scriptable.Engine.Model;
 /// <param name="KeptZones">Zones that failed to load and keep serving their previous version.</param>
 /// <param name="Policies">The policy catalog's report and the set to serve.</param>
 /// <param name="Geo">The geo databases' report and the set to serve.</param>
-public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IReadOnlyList<Zone> KeptZones, PolicyReload Policies, GeoReload Geo);
+/// <param name="Health">The health checks to run: the folder's <c>health.yaml</c>, or the last good version of it when it now fails.</param>
+/// <param name="HealthResult">What parsing <c>health.yaml</c> said (errors located as <c>health.yaml(line,col)</c>), or null without the file.</param>
+public sealed record FolderReload(ZoneSet Zones, ZoneLoadResult ZoneResult, IReadOnlyList<Zone> KeptZones, PolicyReload Policies, GeoReload Geo, HealthConfig Health, HealthConfigResult? HealthResult);
 
 /// <summary>
-/// Loads a policies folder (zones and policies) again and again, keeping the last good version of every
+/// Loads a policies folder (zones, policies, geo databases, health checks) again and again, keeping the last good version of every
 /// zone and policy that now fails: a bad edit never takes a name down. Not thread-safe: callers serialise
 /// reloads (the server holds a lock; tests and <c>scriptable check</c> reload once).
 /// </summary>
@@ -22,6 +25,7 @@ public sealed class FolderLoader : IDisposable
     private readonly PolicyCatalog _policies;
     private readonly GeoCatalog _geo;
     private readonly ZoneCache _zoneCache = new();
+    private HealthConfig _health = HealthConfig.Empty;
     private Dictionary<string, Zone> _zonesByFolder = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -77,7 +81,22 @@ public sealed class FolderLoader : IDisposable
         var zones = new ZoneSet([.. byFolder.Values]);
         var policies = _policies.Reload(zones.Zones);
         var geo = _geo.Reload(force);
-        return new FolderReload(zones, result, kept, policies, geo);
+        var healthFile = Path.Combine(Folder, HealthConfig.FileName);
+        HealthConfigResult? health = null;
+        if (File.Exists(healthFile))
+        {
+            health = HealthConfigParser.ParseFile(healthFile, healthFile);
+            if (!health.HasErrors && health.Config is not null)
+            {
+                _health = health.Config;
+            }
+        }
+        else
+        {
+            _health = HealthConfig.Empty;
+        }
+
+        return new FolderReload(zones, result, kept, policies, geo, _health, health);
     }
 
     /// <summary>

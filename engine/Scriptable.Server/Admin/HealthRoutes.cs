@@ -1,18 +1,117 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Scriptable.Engine.Health;
+using Scriptable.Policies;
 using Scriptable.Server.Hosting;
 
 namespace Scriptable.Server.Admin;
 
-/// <summary>The health routes of the admin endpoint (filled in with the health checker).</summary>
+/// <summary>
+/// The health routes: every check and group with its state and why, and operators' overrides (force up,
+/// force down, drain; optionally until a time), kept in the overrides file so they survive restarts.
+/// </summary>
 internal static class HealthRoutes
 {
     /// <summary>Adds the routes.</summary>
     public static void Map(WebApplication app, ScriptableServer server)
     {
-        _ = app;
-        _ = server;
+        app.MapGet("/health", () => Results.Json(new
+        {
+            checks = server.Health.Statuses.Select(Describe),
+            overrides = server.Health.Overrides.ToDictionary(o => o.Key, o => Describe(o.Value)),
+            overridesFile = server.OverridesFile,
+        }));
+        app.MapPut("/health/{name}/override", async (string name, HttpRequest request) =>
+        {
+            OverrideRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync<OverrideRequest>().ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return Results.BadRequest(new { error = "the body is not JSON: " + ex.Message });
+            }
+
+            if (body is null || !HealthOverride.TryParseKind(body.State, out var kind))
+            {
+                return Results.BadRequest(new { error = "send {\"state\": \"down\" | \"up\" | \"drain\", \"expires\": \"10m\" (optional), \"reason\": \"...\" (optional)}" });
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            DateTimeOffset? expires = null;
+            if (!string.IsNullOrEmpty(body.Expires))
+            {
+                if (HealthDuration.TryParse(body.Expires, out var duration))
+                {
+                    expires = now + duration;
+                }
+                else if (DateTimeOffset.TryParse(body.Expires, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+                {
+                    expires = at;
+                }
+                else
+                {
+                    return Results.BadRequest(new { error = $"expires '{body.Expires}' is neither a duration (10m, 2h) nor a time (2026-12-01T06:00:00Z)" });
+                }
+            }
+
+            var value = new HealthOverride(kind, expires, body.Reason, now);
+            server.SetOverride(name, value);
+            return Results.Json(new { name, @override = Describe(value) });
+        });
+        app.MapDelete("/health/{name}/override", (string name) =>
+        {
+            var existed = server.Health.Overrides.ContainsKey(name);
+            server.SetOverride(name, null);
+            return existed ? Results.Json(new { name, cleared = true }) : Results.NotFound(new { error = $"'{name}' has no override" });
+        });
     }
 
     /// <summary>Counts for /status.</summary>
-    public static object Summary(ScriptableServer server) => new { checks = server.Pipeline.Snapshot.Health.Checks.Count };
+    public static object Summary(ScriptableServer server)
+    {
+        var statuses = server.Health.Statuses;
+        return new
+        {
+            checks = statuses.Count,
+            up = statuses.Count(s => s.State == HealthState.Up),
+            down = statuses.Count(s => s.State == HealthState.Down),
+            draining = statuses.Count(s => s.State == HealthState.Draining),
+            overrides = server.Health.Overrides.Count,
+        };
+    }
+
+    private static object Describe(HealthCheckStatus status) => new
+    {
+        name = status.Name,
+        kind = status.Kind.ToString().ToLowerInvariant(),
+        target = status.Target,
+        state = status.State.ToString().ToLowerInvariant(),
+        checkState = status.CheckState.ToString().ToLowerInvariant(),
+        since = status.Since,
+        reason = status.Reason,
+        lastProbe = status.LastProbe,
+        lastLatencyMilliseconds = status.LastLatency is { } latency ? Math.Round(latency.TotalMilliseconds, 2) : (double?)null,
+        consecutiveSuccesses = status.ConsecutiveSuccesses,
+        consecutiveFailures = status.ConsecutiveFailures,
+        probes = status.Probes,
+        failures = status.Failures,
+        @override = status.Override is { } value ? Describe(value) : null,
+    };
+
+    private static object Describe(HealthOverride value) => new
+    {
+        state = HealthOverride.KindText(value.Kind),
+        expires = value.Expires,
+        reason = value.Reason,
+        setAt = value.SetAt,
+    };
+
+    /// <summary>The body of PUT /health/{name}/override.</summary>
+    /// <param name="State">down, up or drain.</param>
+    /// <param name="Expires">A duration (10m) or a time; optional.</param>
+    /// <param name="Reason">Why; optional.</param>
+    private sealed record OverrideRequest(string? State, string? Expires, string? Reason);
 }

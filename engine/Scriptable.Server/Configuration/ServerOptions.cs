@@ -57,6 +57,9 @@ public sealed class ServerOptions
     /// <summary>The admin HTTP endpoint.</summary>
     public AdminConfig Admin { get; set; } = new();
 
+    /// <summary>Health checks (declared in the policies folder's health.yaml) and their overrides.</summary>
+    public HealthOptions Health { get; set; } = new();
+
     /// <summary>Every setting out of range, as one line each (empty when all are valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -182,4 +185,17 @@ public sealed class AdminConfig
     /// loopback, where every request must send it; on loopback, with a token set, changes must send it.
     /// </summary>
     public string Token { get; set; } = "";
+}
+
+/// <summary>The <c>Health</c> section.</summary>
+public sealed class HealthOptions
+{
+    /// <summary>The file that keeps the operators' overrides across restarts (default: the policies folder's <c>health-overrides.json</c>).</summary>
+    public string OverridesFile { get; set; } = "";
+
+    /// <summary>Probes in flight at most.</summary>
+    public int MaxConcurrentProbes { get; set; } = 256;
+
+    /// <summary>The overrides file for a policies folder.</summary>
+    public string OverridesPath(string policies) => OverridesFile.Length > 0 ? OverridesFile : Path.Combine(policies, "health-overrides.json");
 }

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Configuration;
 using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Model;
+using Scriptable.Engine.Health;
 using Scriptable.Engine.Policies;
+using Scriptable.Policies;
 using Scriptable.Engine.Pipeline;
 using Scriptable.Engine.Zones;
 using Scriptable.Server.Configuration;
@@ -28,6 +30,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly FolderLoader _loader;
     private FolderWatcher? _watcher;
     private Admin.AdminEndpoint? _admin;
+    private readonly HealthMonitor _health;
+    private readonly Lock _publishGate = new();
+    private string _overridesStamp = "";
     private readonly ILoggerFactory _loggerFactory;
     private int _forceNext;
 
@@ -46,6 +51,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         };
         Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"));
         _loader = new FolderLoader(options.Policies, options.Policy.ToOptions(), options.Geo.Databases);
+        _health = new HealthMonitor(loggerFactory.CreateLogger("Scriptable.Health"), TimeProvider.System, PublishHealth,
+            new HealthMonitorOptions { MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes) });
         _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats);
     }
 
@@ -66,6 +73,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
     /// <summary>The policy files and their versions (tests read it).</summary>
     public PolicyCatalog Policies => _loader.Policies;
+
+    /// <summary>The health checker: states, overrides.</summary>
+    public HealthMonitor Health => _health;
+
+    /// <summary>Where overrides are kept across restarts.</summary>
+    public string OverridesFile => _options.Health.OverridesPath(_options.Policies);
 
     /// <summary>When the server started.</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
@@ -170,8 +183,15 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             LogZones(reload);
             LogPolicies(reload.Policies);
             LogGeo(reload.Geo);
-            var previous = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, previous.Health, reload.Geo.Databases));
+            LogHealthConfig(reload.HealthResult);
+            _health.Apply(reload.Health);
+            LoadOverrides();
+            lock (_publishGate)
+            {
+                // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
+                Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases));
+            }
+
             foreach (var retired in reload.Policies.Retired)
             {
                 retired.Unload();
@@ -201,6 +221,86 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
         _watcher.Trigger();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Publishes a new health map into the snapshot queries read (called by the monitor).</summary>
+    private void PublishHealth(HealthMap map)
+    {
+        lock (_publishGate)
+        {
+            var current = Pipeline.Snapshot;
+            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo));
+        }
+    }
+
+    /// <summary>
+    /// Reads the overrides file when it changed (an operator may edit it by hand; the admin endpoint writes
+    /// it) and applies what differs from the monitor's overrides.
+    /// </summary>
+    private void LoadOverrides()
+    {
+        var file = new FileInfo(OverridesFile);
+        var stamp = file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : "";
+        if (stamp == _overridesStamp)
+        {
+            return;
+        }
+
+        _overridesStamp = stamp;
+        var loaded = file.Exists ? HealthOverrideStore.Load(file.FullName) : new HealthOverrideLoad(new Dictionary<string, HealthOverride>(), null);
+        if (loaded.Error is not null)
+        {
+            LogOverridesUnreadable(loaded.Error);
+            return;
+        }
+
+        var current = _health.Overrides;
+        foreach (var (name, value) in loaded.Overrides)
+        {
+            if (!current.TryGetValue(name, out var existing) || existing != value)
+            {
+                _health.SetOverride(name, value);
+            }
+        }
+
+        foreach (var name in current.Keys.Where(n => !loaded.Overrides.ContainsKey(n)).ToList())
+        {
+            _health.SetOverride(name, null);
+        }
+    }
+
+    /// <summary>Sets or clears an override and saves every override to the overrides file (the admin endpoint calls this).</summary>
+    public void SetOverride(string name, HealthOverride? value)
+    {
+        _health.SetOverride(name, value);
+        HealthOverrideStore.Save(OverridesFile, _health.Overrides);
+        var file = new FileInfo(OverridesFile);
+        _overridesStamp = file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : "";
+    }
+
+    private void LogHealthConfig(HealthConfigResult? result)
+    {
+        if (result is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            if (diagnostic.IsError)
+            {
+                LogPolicyDiagnostic(diagnostic.ToString());
+            }
+            else
+            {
+                LogPolicyWarning(diagnostic.ToString());
+            }
+        }
+
+        if (result.HasErrors)
+        {
+            LogHealthKept(result.Diagnostics.Count(d => d.IsError));
+        }
     }
 
     /// <summary>
@@ -323,6 +423,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>Stops every listener and the folder watcher.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _health.DisposeAsync().ConfigureAwait(false);
         if (_admin is not null)
         {
             await _admin.DisposeAsync().ConfigureAwait(false);
@@ -375,6 +476,13 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]
     private partial void LogZonesPublished(int count, int failed, int policies);
+
+    [LoggerMessage(EventId = EventIds.HealthConfigKept, EventName = nameof(EventIds.HealthConfigKept), Level = LogLevel.Error,
+        Message = "health.yaml has {Errors} errors (above); the health checks already running keep running.")]
+    private partial void LogHealthKept(int errors);
+
+    [LoggerMessage(EventId = EventIds.HealthOverridesUnreadable, EventName = nameof(EventIds.HealthOverridesUnreadable), Level = LogLevel.Error, Message = "{Error}")]
+    private partial void LogOverridesUnreadable(string error);
 
     [LoggerMessage(EventId = EventIds.AdminFailed, EventName = nameof(EventIds.AdminFailed), Level = LogLevel.Error,
         Message = "The admin endpoint cannot listen on {Address} ({Reason}); DNS is served without it. Set Admin:Listen (or --admin) to another address, or 'off'.")]

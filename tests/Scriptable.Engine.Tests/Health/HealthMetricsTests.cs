@@ -1,3 +1,4 @@
+using Scriptable.TestCommon;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Scriptable.Engine.Health;

@@ -1,3 +1,4 @@
+using Scriptable.TestCommon;
 using System.Net;
 using System.Net.Sockets;
 using Scriptable.Engine.Health;

@@ -7,7 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace Scriptable.Engine.Tests.Health;
+namespace Scriptable.TestCommon;
 
 /// <summary>One request the test server received.</summary>
 public sealed record TestRequest(string Method, string Path, string? Host, int Number);

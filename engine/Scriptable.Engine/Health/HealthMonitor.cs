@@ -174,7 +174,10 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _time.GetUtcNow();
             Validate(config);
-            var previous = Volatile.Read(ref _running).Checks;
+            var previousRunning = Volatile.Read(ref _running);
+            var previous = previousRunning.Checks;
+            var groupsChanged = previousRunning.Groups.Count != config.Groups.Count
+                || previousRunning.Groups.Where((g, i) => g.Name != config.Groups[i].Name || g.MinUp != config.Groups[i].MinUp || !g.Members.SequenceEqual(config.Groups[i].Members)).Any();
             var next = new Dictionary<string, HealthCheckState>(StringComparer.Ordinal);
             var order = new List<HealthCheckState>(config.Checks.Count);
             var added = new List<HealthCheckState>();
@@ -240,7 +243,11 @@ public sealed partial class HealthMonitor : IAsyncDisposable
                 Retime(state, nowTicks);
             }
 
-            LogApplied(config.Checks.Count, added.Count - restarted, removed, restarted, config.Groups.Count);
+            // Every reload of the folder applies the file again: only a change is worth a line.
+            if (added.Count > 0 || removed > 0 || retimed.Count > 0 || groupsChanged)
+            {
+                LogApplied(config.Checks.Count, added.Count - restarted, removed, restarted, config.Groups.Count);
+            }
         }
     }
 

@@ -70,6 +70,7 @@ public sealed class PoliciesFolder : IDisposable
         errors.AddRange(reload.Policies.Warnings.Where(w => w.IsError).Select(w => w.ToString()));
         errors.AddRange(reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString()));
         errors.AddRange(reload.Geo.Changes.Where(c => c.Error is not null).Select(c => c.Error!));
+        errors.AddRange(reload.HealthResult?.Diagnostics.Where(d => d.IsError).Select(d => d.ToString()) ?? []);
         if (errors.Count > 0)
         {
             loader.Dispose();

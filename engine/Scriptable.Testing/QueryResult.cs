@@ -1,3 +1,5 @@
+using Scriptable.Engine.Local;
+
 namespace Scriptable.Testing;
 
 /// <summary>
@@ -11,6 +13,7 @@ namespace Scriptable.Testing;
 /// <param name="Authority">The authority section.</param>
 /// <param name="Additional">The additional section, without the OPT record.</param>
 /// <param name="EcsScope">The ECS scope prefix returned, or null when the query had no ECS option.</param>
+/// <param name="Why">Who answered (policy and revision, its fallback and why, or the zone) and where the client was located.</param>
 public sealed record QueryResult(
     string Rcode,
     bool Authoritative,
@@ -18,12 +21,29 @@ public sealed record QueryResult(
     IReadOnlyList<string> Answer,
     IReadOnlyList<string> Authority,
     IReadOnlyList<string> Additional,
-    int? EcsScope)
+    int? EcsScope,
+    string Why)
 {
+    /// <summary>True when a policy failed (threw, ran out of time, or never compiled) and its fallback answered.</summary>
+    public bool FellBack { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Rcode}{(Authoritative ? " aa" : "")}{(Truncated ? " tc" : "")}" +
-        Section("answer", Answer) + Section("authority", Authority) + Section("additional", Additional);
+        Section("answer", Answer) + Section("authority", Authority) + Section("additional", Additional) + $"\n;; {Why}";
+
+    internal static QueryResult From(LocalAnswer answer) => new(
+        answer.Rcode,
+        answer.Authoritative,
+        answer.Truncated,
+        [.. answer.Answer.Select(r => r.ToString())],
+        [.. answer.Authority.Select(r => r.ToString())],
+        [.. answer.Additional.Select(r => r.ToString())],
+        answer.EcsScope,
+        answer.Why.ToString())
+    {
+        FellBack = answer.Why.Source == "fallback",
+    };
 
     private static string Section(string name, IReadOnlyList<string> lines) =>
         lines.Count == 0 ? "" : $"\n;; {name}\n" + string.Join('\n', lines);

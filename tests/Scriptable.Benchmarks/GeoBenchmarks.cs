@@ -37,7 +37,7 @@ public class GeoBenchmarks
         TestGeo.CityTestLike().Write(Path.Combine(_folder.Path, "_geo", "city.mmdb"));
         _loader = new FolderLoader(_folder.Path);
         var reload = _loader.Reload();
-        _database = reload.Geo.Databases.Databases[0];
+        _database = (GeoDatabase)reload.Geo.Databases.Databases[0];
         _pipeline = new QueryPipeline(new ServerSnapshot(reload.Zones, new DnsConfig(), reload.Policies.Policies, geo: reload.Geo.Databases), NullLogger.Instance);
         _context = _pipeline.CreateContext();
         _geoQuery = RawQuery.Build("www.example.com", RecordType.A, edns: new Edns(1232, Options: [RawQuery.Ecs("81.2.69.160/27")]));

@@ -19,7 +19,7 @@ namespace Scriptable.Engine.Geo;
 /// </list>
 /// Thread-safe. Dispose only when no query can still use it (the catalog waits before disposing).
 /// </summary>
-public sealed class GeoDatabase : IDisposable
+public sealed class GeoDatabase : GeoSource, IDisposable
 {
     private readonly Reader _reader;
     private readonly byte[] _tree;
@@ -58,7 +58,7 @@ public sealed class GeoDatabase : IDisposable
     public string Path { get; }
 
     /// <summary>The file name without extension: how policies name the database.</summary>
-    public string Name { get; }
+    public override string Name { get; }
 
     /// <summary>The database type from its metadata (<c>GeoIP2-City</c>, <c>GeoLite2-ASN</c>, ...).</summary>
     public string DatabaseType { get; }
@@ -122,7 +122,7 @@ public sealed class GeoDatabase : IDisposable
     /// it; either way <paramref name="prefixLength"/> is the length of the database network the answer holds
     /// for (in the address's own family: 0-32 for IPv4).
     /// </summary>
-    internal GeoRecord? Lookup(ReadOnlySpan<byte> address, out int prefixLength)
+    internal override GeoRecord? Lookup(ReadOnlySpan<byte> address, out int prefixLength)
     {
         prefixLength = 0;
         if (address.Length == 16 && _ipVersion == 4)

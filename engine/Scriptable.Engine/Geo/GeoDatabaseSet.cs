@@ -10,7 +10,7 @@ public sealed class GeoDatabaseSet
     public const int MaxDatabases = 8;
 
     /// <summary>Creates a set.</summary>
-    public GeoDatabaseSet(IReadOnlyList<GeoDatabase> databases)
+    public GeoDatabaseSet(IReadOnlyList<GeoSource> databases)
     {
         if (databases.Count > MaxDatabases)
         {
@@ -24,7 +24,7 @@ public sealed class GeoDatabaseSet
     public static GeoDatabaseSet Empty { get; } = new([]);
 
     /// <summary>The databases, in lookup order.</summary>
-    public IReadOnlyList<GeoDatabase> Databases { get; }
+    public IReadOnlyList<GeoSource> Databases { get; }
 
     /// <summary>The index of the database named <paramref name="name"/> (file name without extension), or -1.</summary>
     public int IndexOf(string name)

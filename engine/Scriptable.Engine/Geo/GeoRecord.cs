@@ -58,6 +58,9 @@ internal sealed class GeoRecord
     /// <summary>Decodes a record from the map the MaxMind reader returns.</summary>
     public static GeoRecord From(IReadOnlyDictionary<string, object> data) => new(data);
 
+    /// <summary>Decodes a record from a map built in code.</summary>
+    public static GeoRecord From(Dictionary<string, object> data) => new(data);
+
     /// <summary>
     /// The value at a path of map keys and array indices separated by <c>/</c>
     /// (<c>country/names/de</c>, <c>subdivisions/0/iso_code</c>), or null. Maps and arrays come back as

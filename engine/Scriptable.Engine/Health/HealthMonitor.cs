@@ -378,7 +378,10 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         _ => throw new ArgumentException($"The check '{check.Name}' has an unknown kind of probe.", nameof(check)),
     };
 
-    private static HealthState Effective(HealthState state, HealthOverride? applied) => applied?.Kind switch
+    private static HealthState Effective(HealthState state, HealthOverride? applied) => Effective(state, applied?.Kind);
+
+    /// <summary>The state a check shows under an override of <paramref name="kind"/> (none: its own).</summary>
+    internal static HealthState Effective(HealthState state, HealthOverrideKind? kind) => kind switch
     {
         HealthOverrideKind.ForceUp => HealthState.Up,
         HealthOverrideKind.ForceDown => HealthState.Down,

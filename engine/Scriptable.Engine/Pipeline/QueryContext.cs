@@ -134,6 +134,18 @@ internal sealed class QueryContext
     /// <summary>Where a CNAME answered by the question name's policy points: the answer stage goes on there.</summary>
     public DnsName? ChainTarget { get; set; }
 
+    /// <summary>The last policy that was asked to answer (the question name's, or one a CNAME chain reached).</summary>
+    public Policies.PolicyBinding? AnsweredBy { get; set; }
+
+    /// <summary>
+    /// True when someone wants to know why (<c>scriptable query</c>, tests): the policy runner then writes
+    /// <see cref="PolicyNote"/>. Off on the server's query path.
+    /// </summary>
+    public bool Explain { get; set; }
+
+    /// <summary>With <see cref="Explain"/>: what happened in the policy (its fallback and why), or null when it answered.</summary>
+    public string? PolicyNote { get; set; }
+
     /// <summary>The sections to write.</summary>
     public AnswerPlan Plan { get; } = new();
 
@@ -185,6 +197,8 @@ internal sealed class QueryContext
         Authoritative = false;
         Zone = null;
         ChainTarget = null;
+        AnsweredBy = null;
+        PolicyNote = null;
         Plan.Clear();
         EcsScope = 0;
         ResponseLength = 0;

@@ -41,12 +41,20 @@ internal sealed partial class PolicyRunner
     {
         var stats = binding.Stats;
         stats.CountQuery();
+        query.AnsweredBy = binding;
         var ctx = query.PolicyContext;
         ctx.Reset(query, query.Zone!, owner, query.Snapshot.Health, _time);
         var version = binding.Version;
         if (version is null || (version.IsTrippedFlag && version.IsTripped(Stopwatch.GetTimestamp())))
         {
             stats.CountFallback();
+            if (query.Explain)
+            {
+                query.PolicyNote = version is null
+                    ? $"the policy never compiled: answered its fallback ({binding.Settings.Fallback})"
+                    : $"the policy is benched for a second after running out of time: answered its fallback ({binding.Settings.Fallback})";
+            }
+
             return Fallback(binding.Settings.Fallback);
         }
 
@@ -70,12 +78,12 @@ internal sealed partial class PolicyRunner
                 version.Trip(Stopwatch.GetTimestamp() + BenchTicks);
             }
 
-            return Failed(binding, version, stop);
+            return Failed(binding, version, stop, query);
         }
         catch (Exception ex)
         {
             stats.CountException();
-            return Failed(binding, version, ex);
+            return Failed(binding, version, ex, query);
         }
         finally
         {
@@ -89,7 +97,7 @@ internal sealed partial class PolicyRunner
         if (answer is null)
         {
             stats.CountException();
-            return Failed(binding, version, new InvalidOperationException("the policy returned null instead of an Answer"));
+            return Failed(binding, version, new InvalidOperationException("the policy returned null instead of an Answer"), query);
         }
 
         return answer;
@@ -118,9 +126,15 @@ internal sealed partial class PolicyRunner
         _ => Answer.ServFail,
     };
 
-    private Answer Failed(PolicyBinding binding, PolicyVersion version, Exception exception)
+    private Answer Failed(PolicyBinding binding, PolicyVersion version, Exception exception, QueryContext query)
     {
         binding.Stats.CountFallback();
+        if (query.Explain)
+        {
+            var (where, line) = PolicyVersion.FindUserFrame(exception, version.File);
+            query.PolicyNote = $"{exception.GetType().Name} at {(line > 0 ? $"{where}:line {line}" : where)}: {exception.Message} Answered its fallback ({binding.Settings.Fallback}).";
+        }
+
         if (binding.Stats.ShouldLog(Stopwatch.GetTimestamp(), BurstTicks, out var suppressed) && _logger.IsEnabled(LogLevel.Warning))
         {
             // Only the text is kept: an exception object of a script type would keep its version loaded.

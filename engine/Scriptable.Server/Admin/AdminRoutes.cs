@@ -50,7 +50,7 @@ internal static class AdminRoutes
                 files = server.Policies.Files.Count,
                 failing = server.Policies.Files.Count(f => f.Diagnostics.Any(d => d.IsError)),
             },
-            geo = snapshot.Geo.Databases.Select(d => new { file = d.Path, type = d.DatabaseType, built = d.BuildTime, nodes = d.NodeCount, cachedRecords = d.CachedRecords }),
+            geo = snapshot.Geo.Databases.OfType<Engine.Geo.GeoDatabase>().Select(d => new { file = d.Path, type = d.DatabaseType, built = d.BuildTime, nodes = d.NodeCount, cachedRecords = d.CachedRecords }),
             health = HealthRoutes.Summary(server),
         };
     }

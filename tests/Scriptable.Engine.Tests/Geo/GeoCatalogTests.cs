@@ -48,7 +48,7 @@ public sealed class GeoCatalogTests : IDisposable
     {
         var path = Write("city.mmdb", "FR");
         using var catalog = new GeoCatalog([path], null);
-        var old = catalog.Reload().Databases.Databases[0];
+        var old = (GeoDatabase)catalog.Reload().Databases.Databases[0];
 
         Write("city.mmdb", "DE");
         var reload = catalog.Reload();

@@ -1,0 +1,358 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scriptable.Engine.Configuration;
+using Scriptable.Engine.Geo;
+using Scriptable.Engine.Health;
+using Scriptable.Engine.Model;
+using Scriptable.Engine.Pipeline;
+using Scriptable.Engine.Policies;
+using Scriptable.Engine.Protocol;
+using Scriptable.Engine.Zones.MasterFile;
+using Scriptable.Policies;
+
+namespace Scriptable.Engine.Local;
+
+/// <summary>
+/// A policies folder loaded exactly as the server loads it (zones, policies compiled with the same sandbox
+/// and budget, geo databases, health.yaml), answering questions through the server's own pipeline, without
+/// sockets, health probes or background work. Each question may state the client, where it is, the health
+/// of checks and the time. Used by <c>scriptable query</c>, <c>scriptable test</c> and the testing kit.
+/// Thread-safe (questions are answered one at a time).
+/// </summary>
+public sealed class LocalServer : IDisposable
+{
+    private readonly FolderLoader _loader;
+    private readonly FolderReload _loaded;
+    private readonly StatedTime _time = new();
+    private readonly QueryPipeline _pipeline;
+    private readonly QueryContext _context;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, GeoDatabase> _opened = new(StringComparer.Ordinal);
+
+    private LocalServer(FolderLoader loader, FolderReload loaded, IReadOnlyList<string> warnings)
+    {
+        _loader = loader;
+        _loaded = loaded;
+        Warnings = warnings;
+        _pipeline = new QueryPipeline(new ServerSnapshot(loaded.Zones, new DnsConfig(), loaded.Policies.Policies, HealthMap.Empty, loaded.Geo.Databases), NullLogger.Instance, _time);
+        _context = _pipeline.CreateContext();
+        _context.Explain = true;
+    }
+
+    /// <summary>The folder's zones, policies, geo databases and health checks as loaded.</summary>
+    public FolderReload Loaded => _loaded;
+
+    /// <summary>Warnings from loading: zones as <c>file:line: message</c>, the rest as <c>file(line,col): warning ...</c>.</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>
+    /// Loads a folder; <paramref name="geo"/> lists databases consulted before the folder's <c>_geo/</c>. Throws
+    /// <see cref="InvalidDataException"/> listing every error when anything fails to load or compile.
+    /// </summary>
+    public static LocalServer Load(string folder, IReadOnlyList<string>? geo = null, PolicyOptions? policyOptions = null)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidDataException($"'{folder}' is not a folder.");
+        }
+
+        var loader = new FolderLoader(folder, policyOptions, geo ?? []);
+        var reload = loader.Reload();
+        var errors = new List<string>();
+        errors.AddRange(reload.ZoneResult.Errors.Select(e => e.ToString()));
+        errors.AddRange(reload.Policies.Warnings.Where(w => w.IsError).Select(w => w.ToString()));
+        errors.AddRange(reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => d.IsError).Select(d => d.ToString()));
+        errors.AddRange(reload.Geo.Changes.Where(c => c.Error is not null).Select(c => c.Error!));
+        errors.AddRange(reload.HealthResult?.Diagnostics.Where(d => d.IsError).Select(d => d.ToString()) ?? []);
+        if (errors.Count > 0)
+        {
+            loader.Dispose();
+            throw new InvalidDataException($"'{folder}' does not load:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
+        }
+
+        IReadOnlyList<string> warnings =
+        [
+            .. reload.ZoneResult.Warnings.Select(w => w.ToString()),
+            .. reload.Policies.Warnings.Select(w => w.ToString()),
+            .. reload.Policies.Changes.SelectMany(c => c.Diagnostics).Where(d => !d.IsError).Select(d => d.ToString()),
+            .. reload.HealthResult?.Diagnostics.Where(d => !d.IsError).Select(d => d.ToString()) ?? [],
+        ];
+        return new LocalServer(loader, reload, warnings);
+    }
+
+    /// <summary>Asks a question as a client would, and says why the answer is what it is.</summary>
+    public LocalAnswer Ask(LocalQuestion question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (!RecordType.TryParse(question.Type, out var type))
+        {
+            throw new ArgumentException($"'{question.Type}' is not a record type.", nameof(question));
+        }
+
+        if (!IPAddress.TryParse(question.Client, out var client))
+        {
+            throw new ArgumentException($"'{question.Client}' is not an address.", nameof(question));
+        }
+
+        var name = question.Name.EndsWith('.') ? question.Name : question.Name + ".";
+        var query = BuildQuery(name, type, question.Edns || question.Ecs is not null, question.DnssecOk, question.Ecs);
+        lock (_gate)
+        {
+            _time.Now = question.Time;
+            _pipeline.Publish(Snapshot(question));
+            _context.Reset(query, 0, query.Length, question.Tcp ? DnsTransport.Tcp : DnsTransport.Udp);
+            _context.SetClient(client.IsIPv4MappedToIPv6 ? client.MapToIPv4().GetAddressBytes() : client.GetAddressBytes(), 53000);
+            var length = _pipeline.Process(_context);
+            if (length == 0)
+            {
+                throw new InvalidOperationException("The server sent no answer.");
+            }
+
+            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray());
+        }
+    }
+
+    private ServerSnapshot Snapshot(LocalQuestion question)
+    {
+        GeoDatabaseSet databases;
+        if (question.Geo is not null)
+        {
+            databases = new GeoDatabaseSet([new StatedGeo(question.Geo)]);
+        }
+        else if (question.GeoDatabases is { Count: > 0 } files)
+        {
+            var sources = new List<GeoSource>();
+            foreach (var file in files)
+            {
+                sources.Add(OpenDatabase(file));
+            }
+
+            foreach (var source in _loaded.Geo.Databases.Databases)
+            {
+                if (sources.Count < GeoDatabaseSet.MaxDatabases)
+                {
+                    sources.Add(source);
+                }
+            }
+
+            databases = new GeoDatabaseSet(sources);
+        }
+        else
+        {
+            databases = _loaded.Geo.Databases;
+        }
+
+        return new ServerSnapshot(_loaded.Zones, new DnsConfig(), _loaded.Policies.Policies, StatedHealth(question), databases);
+    }
+
+    private GeoDatabase OpenDatabase(string file)
+    {
+        var path = Path.GetFullPath(file);
+        if (!_opened.TryGetValue(path, out var database))
+        {
+            try
+            {
+                database = GeoDatabase.Open(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or MaxMind.Db.InvalidDatabaseException)
+            {
+                throw new ArgumentException($"{file}: the geo database does not open: {ex.Message}", nameof(file), ex);
+            }
+
+            _opened[path] = database;
+        }
+
+        return database;
+    }
+
+    /// <summary>
+    /// The health map the server would publish if its probes had found the stated states: every check of
+    /// health.yaml (unknown unless stated), its groups from their members, then the overrides.
+    /// </summary>
+    private HealthMap StatedHealth(LocalQuestion question)
+    {
+        var config = _loaded.Health;
+        var states = new Dictionary<string, HealthStatus>(StringComparer.Ordinal);
+        foreach (var check in config.Checks)
+        {
+            states[check.Name] = new HealthStatus(HealthState.Unknown, DateTimeOffset.MinValue) { Reason = "not stated" };
+        }
+
+        foreach (var (name, state) in question.Health ?? EmptyStates)
+        {
+            states[name] = new HealthStatus(state, DateTimeOffset.MinValue) { Reason = "stated" };
+        }
+
+        var overrides = question.Overrides ?? EmptyOverrides;
+        foreach (var group in config.Groups)
+        {
+            if (question.Health?.ContainsKey(group.Name) == true)
+            {
+                continue;
+            }
+
+            var up = 0;
+            foreach (var member in group.Members)
+            {
+                var status = states.GetValueOrDefault(member);
+                up += HealthMonitor.Effective(status.State, overrides.TryGetValue(member, out var kind) ? kind : null) is HealthState.Down or HealthState.Draining ? 0 : 1;
+            }
+
+            states[group.Name] = new HealthStatus(up >= group.MinUp ? HealthState.Up : HealthState.Down, DateTimeOffset.MinValue)
+            {
+                Reason = $"{up} of {group.Members.Count} members up (min-up {group.MinUp})",
+            };
+        }
+
+        foreach (var (name, kind) in overrides)
+        {
+            var status = states.GetValueOrDefault(name);
+            states[name] = new HealthStatus(HealthMonitor.Effective(status.State, kind), DateTimeOffset.MinValue)
+            {
+                Reason = $"override: {HealthOverride.KindText(kind)} (stated)",
+                Overridden = true,
+            };
+        }
+
+        return states.Count == 0 ? HealthMap.Empty : new HealthMap(states);
+    }
+
+    private static readonly Dictionary<string, HealthState> EmptyStates = [];
+    private static readonly Dictionary<string, HealthOverrideKind> EmptyOverrides = [];
+
+    private static byte[] BuildQuery(string name, ushort type, bool edns, bool dnssecOk, string? ecs)
+    {
+        var qname = DnsName.Parse(name);
+        var packet = new List<byte> { 0x51, 0x17, 0, 0, 0, 1, 0, 0, 0, 0, 0, (byte)(edns ? 1 : 0) };
+        packet.AddRange(qname.Wire);
+        packet.AddRange([(byte)(type >> 8), (byte)type, 0, 1]);
+        if (!edns)
+        {
+            return [.. packet];
+        }
+
+        var option = ecs is null ? [] : EcsOption(ecs);
+        packet.AddRange([0, 0, 41, 0x04, 0xD0, 0, 0, (byte)(dnssecOk ? 0x80 : 0), 0, (byte)(option.Length >> 8), (byte)option.Length]);
+        packet.AddRange(option);
+        return [.. packet];
+    }
+
+    private static byte[] EcsOption(string subnet)
+    {
+        var slash = subnet.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || !IPAddress.TryParse(subnet[..slash], out var address) || !byte.TryParse(subnet[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
+        {
+            throw new ArgumentException($"'{subnet}' is not a subnet such as 192.0.2.0/24.", nameof(subnet));
+        }
+
+        var bytes = address.GetAddressBytes();
+        var count = (prefix + 7) / 8;
+        if (count > bytes.Length)
+        {
+            throw new ArgumentException($"'{subnet}' has a prefix longer than its address.", nameof(subnet));
+        }
+
+        var data = new byte[8 + count];
+        data[1] = 8;
+        data[3] = (byte)(4 + count);
+        data[5] = (byte)(address.AddressFamily == AddressFamily.InterNetwork ? 1 : 2);
+        data[6] = prefix;
+        bytes.AsSpan(0, count).CopyTo(data.AsSpan(8));
+        if (prefix % 8 != 0)
+        {
+            data[^1] &= (byte)(0xFF << (8 - (prefix % 8)));
+        }
+
+        return data;
+    }
+
+    private static LocalAnswer Describe(QueryContext context, string qname, byte[] wire)
+    {
+        // The plan is what Finalize encoded; sections it had to leave out (TC) are dropped here likewise.
+        int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
+        var hasOpt = context.HasEdns ? 1 : 0;
+        var plan = context.Plan;
+        return new LocalAnswer(
+            ResponseCode.ToText(context.Rcode),
+            (wire[2] & 0x04) != 0,
+            (wire[2] & 0x02) != 0,
+            Records(plan.Answer, Count(6), qname),
+            Records(plan.Authority, Count(8), qname),
+            Records(plan.Additional, Count(10) - hasOpt, qname),
+            context.Ecs.Present ? context.EcsScope : null,
+            Explain(context),
+            wire);
+    }
+
+    private static List<LocalRecord> Records(PlannedSection section, int count, string qname)
+    {
+        var records = new List<LocalRecord>();
+        foreach (var item in section.Items)
+        {
+            foreach (var rdata in item.Set.Records)
+            {
+                if (records.Count == count)
+                {
+                    return records;
+                }
+
+                records.Add(new LocalRecord(item.Owner?.ToString() ?? qname, item.Ttl, RecordType.ToText(item.Set.Type), RDataText.Format(item.Set.Type, rdata)));
+            }
+        }
+
+        return records;
+    }
+
+    private static LocalExplanation Explain(QueryContext context)
+    {
+        var lookup = context.LookupAddress.ToArray();
+        var address = lookup.Length is 4 or 16 ? new IPAddress(lookup).ToString() : "?";
+        var locatedBy = context.LookupFromEcs
+            ? $"ECS {context.Ecs}"
+            : context.Ecs.Present ? $"source address {address} (the ECS {context.Ecs} was not used: prefix 0 or an untrusted client)" : $"source address {address}";
+        string? geo = null;
+        if (lookup.Length is 4 or 16)
+        {
+            foreach (var database in context.Snapshot.Geo.Databases)
+            {
+                if (database.Lookup(lookup, out var prefix) is { } record)
+                {
+                    geo = $"{record.CountryCode ?? "?"}/{record.ContinentCode ?? "?"}{(record.City is null ? "" : $" {record.City}")}{(record.Asn is null ? "" : $" AS{record.Asn}")} in '{database.Name}' (network /{prefix})";
+                    break;
+                }
+            }
+        }
+
+        var binding = context.AnsweredBy;
+        var source = binding is null
+            ? context.Zone is null ? "none" : "zone"
+            : context.PolicyNote is null ? "policy" : "fallback";
+        return new LocalExplanation(source, binding?.Owner.ToString(), binding?.File, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo);
+    }
+
+    /// <summary>Unloads the compiled policies and closes the geo databases.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var database in _opened.Values)
+            {
+                database.Dispose();
+            }
+
+            _opened.Clear();
+        }
+
+        _loader.Dispose();
+    }
+
+    /// <summary>A clock that shows the stated time, or the real one.</summary>
+    private sealed class StatedTime : TimeProvider
+    {
+        public DateTimeOffset? Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now ?? System.GetUtcNow();
+    }
+}

@@ -7,4 +7,6 @@ common.AddTo(root);
 root.SetAction((parse, token) => ServeCommand.RunAsync(parse, common, token));
 root.Add(ServeCommand.Create(new CommonOptions()));
 root.Add(CheckCommand.Create());
+root.Add(TestCommand.Create());
+root.Add(QueryCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Scriptable.Engine.Model;
-using Microsoft.Extensions.Configuration;
 using Scriptable.Engine.Policies;
-using Scriptable.Server.Configuration;
 
 namespace Scriptable.Server.Cli;
 
@@ -31,25 +29,8 @@ internal static class CheckCommand
         };
         command.SetAction(parse =>
         {
-            var file = parse.GetValue(config);
-            if (file is not null && !File.Exists(file))
-            {
-                Console.Error.WriteLine($"scriptable: configuration file '{file}' does not exist");
-                return 2;
-            }
-
-            var options = new ConfigurationBuilder()
-                .AddJsonFile(Path.GetFullPath(file ?? ServeCommand.DefaultConfigFile), optional: file is null)
-                .AddEnvironmentVariables(ServeCommand.EnvironmentPrefix)
-                .Build()
-                .Get<ServerOptions>() ?? new ServerOptions();
-            var invalid = options.Validate();
-            foreach (var line in invalid)
-            {
-                Console.Error.WriteLine("scriptable: " + line);
-            }
-
-            return invalid.Count > 0 ? 2 : Run(parse.GetValue(folder)!, Console.Out, Console.Error, options.Policy.ToOptions(), options.Geo.Databases);
+            var options = ToolConfiguration.Load(parse.GetValue(config), Console.Error);
+            return options is null ? 2 : Run(parse.GetValue(folder)!, Console.Out, Console.Error, options.Policy.ToOptions(), options.Geo.Databases);
         });
         return command;
     }

@@ -147,7 +147,7 @@ public sealed class HealthConfigParserTests
     [InlineData("checks:\n\teu: { tcp: 192.0.2.1:80 }\n",
         "health.yaml(2,1): error HLT001: a tab indents this line: YAML indents with spaces only")]
     [InlineData("checks:\n  eu: { tcp: 192.0.2.1:80 }\n---\nchecks:\n",
-        "health.yaml(3,1): error HLT001: health.yaml holds one document: remove this second one")]
+        "health.yaml(3,1): error HLT001: the file holds one document: remove this second one")]
     [InlineData("checks:\n  eu: *nope\n",
         "health.yaml(2,7): error HLT001: the alias '*nope' names no anchor above it")]
     public void Parse_Error_LocatedMessage(string text, string expected)

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace Scriptable.Engine.Health;
+namespace Scriptable.Engine.Yaml;
 
 /// <summary>
 /// A YAML node with its position: a small tree built from YamlDotNet's parser events, which keeps what the
@@ -48,7 +48,7 @@ internal abstract class YamlNode
             parser.Consume<DocumentEnd>();
             if (parser.Current is DocumentStart second)
             {
-                error = ((int)second.Start.Line, (int)second.Start.Column, "health.yaml holds one document: remove this second one");
+                error = ((int)second.Start.Line, (int)second.Start.Column, "the file holds one document: remove this second one");
                 return null;
             }
 

@@ -1,0 +1,247 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Scriptable.Engine.Geo;
+using Scriptable.Engine.Health;
+using Scriptable.Engine.Local;
+using Scriptable.Policies;
+using Scriptable.Server.Hosting;
+
+namespace Scriptable.Server.Cli;
+
+/// <summary>
+/// <c>scriptable query NAME [TYPE]</c>: a dry run. Loads the policies folder as the server would, asks one
+/// question in-process (no socket, no probe), prints the answer as <c>dig</c> would, then who answered (the
+/// policy and its revision, or its fallback and why, or the zone), where the client was located and the
+/// health states the policy saw.
+/// </summary>
+internal static class QueryCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("name") { Description = "The name to ask." };
+        var type = new Argument<string>("type") { Description = "The record type (default A).", DefaultValueFactory = _ => "A" };
+        var client = new Option<string?>("--client") { Description = "The source address of the query, a resolver's (default 192.0.2.1)." };
+        var ecs = new Option<string?>("--ecs", "--subnet") { Description = "An EDNS Client Subnet, such as 81.2.69.160/27." };
+        var health = new Option<string[]>("--health")
+        {
+            Description = "A check's state, name=up|down|draining|unknown (repeatable); checks not named are unknown, which counts as up.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var overrides = new Option<string[]>("--override")
+        {
+            Description = "An operator's override, name=force-up|force-down|drain (repeatable).",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var geo = new Option<string[]>("--geo")
+        {
+            Description = "A geo database (.mmdb) consulted before the folder's _geo/ (repeatable).",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var country = new Option<string?>("--country") { Description = "State the client's country (ISO code) instead of looking it up." };
+        var continent = new Option<string?>("--continent") { Description = "State the client's continent (AF AN AS EU NA OC SA; default: the country's)." };
+        var asn = new Option<long?>("--asn") { Description = "State the client's AS number." };
+        var location = new Option<string?>("--location") { Description = "State the client's location: latitude,longitude." };
+        var time = new Option<string?>("--time") { Description = "The time the policy sees, such as 2026-11-30T03:00:00Z (default: now)." };
+        var tcp = new Option<bool>("--tcp") { Description = "Ask over TCP (no truncation)." };
+        var dnssec = new Option<bool>("--dnssec") { Description = "Set the DNSSEC OK bit." };
+        var noEdns = new Option<bool>("--no-edns") { Description = "Ask without EDNS (512-octet UDP limit)." };
+        var policies = new Option<string?>("--policies", "-p") { Description = "The policies folder (default ./policies, or the embedded default)." };
+        var config = new Option<string?>("--config", "-c") { Description = "A JSON configuration file whose Policy and Geo sections apply (default: ./scriptable.json if present)." };
+        var command = new Command("query", "Ask a policies folder one question in-process and explain the answer (a dry run: no socket, no probe).")
+        {
+            name, type, client, ecs, health, overrides, geo, country, continent, asn, location, time, tcp, dnssec, noEdns, policies, config,
+        };
+        command.SetAction(parse =>
+        {
+            var options = ToolConfiguration.Load(parse.GetValue(config), Console.Error);
+            if (options is null)
+            {
+                return 2;
+            }
+
+            var errors = new List<string>();
+            var question = new LocalQuestion(parse.GetValue(name)!, parse.GetValue(type)!)
+            {
+                Client = parse.GetValue(client) ?? "192.0.2.1",
+                Ecs = parse.GetValue(ecs),
+                Tcp = parse.GetValue(tcp),
+                DnssecOk = parse.GetValue(dnssec),
+                Edns = !parse.GetValue(noEdns),
+                Health = Pairs(parse.GetValue(health), "--health", ParseState, errors),
+                Overrides = Pairs(parse.GetValue(overrides), "--override", ParseOverride, errors),
+                Geo = Facts(parse.GetValue(country), parse.GetValue(continent), parse.GetValue(asn), parse.GetValue(location), errors),
+                Time = Time(parse.GetValue(time), errors),
+            };
+            foreach (var error in errors)
+            {
+                Console.Error.WriteLine("scriptable: " + error);
+            }
+
+            if (errors.Count > 0)
+            {
+                return 2;
+            }
+
+            var folder = parse.GetValue(policies);
+            if (folder is null)
+            {
+                folder = Directory.Exists(options.Policies) ? options.Policies : EmbeddedPolicies.Extract();
+            }
+
+            return Run(folder, question, [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases], options.Policy.ToOptions(), Console.Out, Console.Error);
+        });
+        return command;
+    }
+
+    /// <summary>Loads the folder, asks, prints; returns the exit code (0 answered, 1 the folder does not load, 2 a bad question).</summary>
+    public static int Run(string folder, LocalQuestion question, IReadOnlyList<string> geo, Engine.Policies.PolicyOptions? policyOptions, TextWriter output, TextWriter errors)
+    {
+        if (!Directory.Exists(folder))
+        {
+            errors.WriteLine($"scriptable: policies folder '{folder}' does not exist");
+            return 2;
+        }
+
+        LocalServer server;
+        try
+        {
+            server = LocalServer.Load(folder, geo, policyOptions);
+        }
+        catch (InvalidDataException ex)
+        {
+            errors.WriteLine(ex.Message);
+            return 1;
+        }
+
+        using (server)
+        {
+            LocalAnswer answer;
+            try
+            {
+                answer = server.Ask(question);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.WriteLine("scriptable: " + ex.Message);
+                return 2;
+            }
+
+            output.Write(DigText.Format(question, answer));
+            output.WriteLine(";; WHY:");
+            output.WriteLine(";; " + answer.Why.ToString().Replace("; client located", "\n;; client located", StringComparison.Ordinal));
+            var checks = server.Loaded.Health;
+            if (checks.Checks.Count + checks.Groups.Count > 0 || question.Health is { Count: > 0 } || question.Overrides is { Count: > 0 })
+            {
+                output.WriteLine(";; health: " + HealthText(server, question));
+            }
+
+            output.WriteLine($";; folder {folder}, time {question.Time?.ToString("u", CultureInfo.InvariantCulture) ?? "now"}");
+            return 0;
+        }
+    }
+
+    private static string HealthText(LocalServer server, LocalQuestion question)
+    {
+        var names = new List<string>();
+        names.AddRange(server.Loaded.Health.Checks.Select(c => c.Name));
+        names.AddRange(server.Loaded.Health.Groups.Select(g => g.Name));
+        names.AddRange((question.Health?.Keys ?? []).Concat(question.Overrides?.Keys ?? []).Where(n => !names.Contains(n)));
+        var parts = new List<string>();
+        foreach (var check in names.Distinct())
+        {
+            var state = question.Health?.TryGetValue(check, out var stated) == true ? stated.ToString().ToLowerInvariant() + " (stated)" : null;
+            if (question.Overrides?.TryGetValue(check, out var kind) == true)
+            {
+                state = $"{HealthMonitor.Effective(question.Health?.GetValueOrDefault(check) ?? HealthState.Unknown, kind).ToString().ToLowerInvariant()} (override {HealthOverride.KindText(kind)})";
+            }
+
+            var group = server.Loaded.Health.Groups.FirstOrDefault(g => g.Name == check);
+            parts.Add($"{check} {state ?? (group is null ? "unknown (not stated: counts as up)" : $"from its members ({string.Join(", ", group.Members)}, min-up {group.MinUp})")}");
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private static Dictionary<string, T>? Pairs<T>(string[]? values, string option, Func<string, T?> parse, List<string> errors)
+        where T : struct
+    {
+        if (values is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || parse(value[(equals + 1)..]) is not { } parsed)
+            {
+                errors.Add($"{option} '{value}' is not name=state ({(option == "--health" ? "up, down, draining, unknown" : "force-up, force-down, drain")})");
+                continue;
+            }
+
+            result[value[..equals]] = parsed;
+        }
+
+        return result;
+    }
+
+    private static HealthState? ParseState(string text) => text.ToLowerInvariant() switch
+    {
+        "up" => HealthState.Up,
+        "down" => HealthState.Down,
+        "draining" or "drain" => HealthState.Draining,
+        "unknown" => HealthState.Unknown,
+        _ => null,
+    };
+
+    private static HealthOverrideKind? ParseOverride(string text) => HealthOverride.TryParseKind(text, out var kind) ? kind : null;
+
+    private static GeoFacts? Facts(string? country, string? continent, long? asn, string? location, List<string> errors)
+    {
+        if (country is null && continent is null && asn is null && location is null)
+        {
+            return null;
+        }
+
+        double? latitude = null;
+        double? longitude = null;
+        if (location is not null)
+        {
+            var parts = location.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length == 2
+                && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lat) && Math.Abs(lat) <= 90
+                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var lon) && Math.Abs(lon) <= 180)
+            {
+                (latitude, longitude) = (lat, lon);
+            }
+            else
+            {
+                errors.Add($"--location '{location}' is not latitude,longitude (such as 48.86,2.35)");
+            }
+        }
+
+        country = country?.ToUpperInvariant();
+        return new GeoFacts(country, continent?.ToUpperInvariant() ?? Continents.Of(country), Latitude: latitude, Longitude: longitude, Asn: asn);
+    }
+
+    private static DateTimeOffset? Time(string? text, List<string> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time;
+        }
+
+        errors.Add($"--time '{text}' is not a time such as 2026-11-30T03:00:00Z");
+        return null;
+    }
+}

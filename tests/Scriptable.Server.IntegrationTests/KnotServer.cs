@@ -49,7 +49,7 @@ public sealed class KnotServer : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("scriptable-knot-").FullName;
         var zoneFile = Path.Combine(directory, origin + ".zone");
         await File.WriteAllTextAsync(zoneFile, zoneText);
-        var port = FreePort();
+        var port = FreePorts.Next();
         await File.WriteAllTextAsync(Path.Combine(directory, "knot.conf"), $"""
             server:
                 rundir: "{directory}"
@@ -127,27 +127,4 @@ public sealed class KnotServer : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// A port free for both UDP and TCP, drawn below the kernel's ephemeral range (32768 and up on
-    /// Linux) so that the outgoing connections of tests running in parallel cannot be handed it.
-    /// </summary>
-    private static int FreePort()
-    {
-        while (true)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken: draw again.
-            }
-        }
-    }
 }

@@ -193,12 +193,16 @@ public sealed class FixtureSuite : IDisposable
     /// <summary>The name of the policy beside a fixture file (<c>www.fixtures.yaml</c> and <c>www.csx</c>), or null.</summary>
     private static string? DefaultName(LocalServer? server, string fixtureFile)
     {
+        var policy = Path.GetFullPath(fixtureFile[..^FixtureFile.Suffix.Length] + ".csx");
         if (server is null)
         {
-            return null;
+            // The folder does not load: the name the file's place gives (policies/<zone>/<label>.csx), so that the
+            // cases still read and fail for the right reason.
+            var zone = Path.GetFileName(Path.GetDirectoryName(policy)) ?? "";
+            var label = Path.GetFileNameWithoutExtension(policy);
+            return File.Exists(policy) && zone.Length > 0 ? (label == "@" ? zone : $"{label}.{zone}") + "." : null;
         }
 
-        var policy = Path.GetFullPath(fixtureFile[..^FixtureFile.Suffix.Length] + ".csx");
         foreach (var binding in server.Loaded.Policies.Policies.Bindings)
         {
             if (string.Equals(Path.GetFullPath(binding.File), policy, StringComparison.Ordinal))

@@ -307,11 +307,17 @@ public sealed class LocalServer : IDisposable
 
     private static LocalExplanation Explain(QueryContext context)
     {
+        // Names outside every zone stop before the client is located: say where it would have been.
         var lookup = context.LookupAddress.ToArray();
+        if (lookup.Length is not (4 or 16))
+        {
+            lookup = context.ClientAddress.ToArray();
+        }
+
         var address = lookup.Length is 4 or 16 ? new IPAddress(lookup).ToString() : "?";
         var locatedBy = context.LookupFromEcs
             ? $"ECS {context.Ecs}"
-            : context.Ecs.Present ? $"source address {address} (the ECS {context.Ecs} was not used: prefix 0 or an untrusted client)" : $"source address {address}";
+            : context.Ecs.Present && context.Zone is not null ? $"source address {address} (the ECS {context.Ecs} was not used: prefix 0 or an untrusted client)" : $"source address {address}";
         string? geo = null;
         if (lookup.Length is 4 or 16)
         {

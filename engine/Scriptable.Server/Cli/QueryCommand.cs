@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Scriptable.Engine.Fixtures;
 using Scriptable.Engine.Geo;
 using Scriptable.Engine.Health;
 using Scriptable.Engine.Local;
@@ -49,7 +50,7 @@ internal static class QueryCommand
         var tcp = new Option<bool>("--tcp") { Description = "Ask over TCP (no truncation)." };
         var dnssec = new Option<bool>("--dnssec") { Description = "Set the DNSSEC OK bit." };
         var noEdns = new Option<bool>("--no-edns") { Description = "Ask without EDNS (512-octet UDP limit)." };
-        var policies = new Option<string?>("--policies", "-p") { Description = "The policies folder (default ./policies, or the embedded default)." };
+        var policies = new Option<string?>("--policies", "-p") { Description = "The policies folder (default ./policies, else the current folder if it holds zones, else the embedded default)." };
         var config = new Option<string?>("--config", "-c") { Description = "A JSON configuration file whose Policy and Geo sections apply (default: ./scriptable.json if present)." };
         var command = new Command("query", "Ask a policies folder one question in-process and explain the answer (a dry run: no socket, no probe).")
         {
@@ -89,7 +90,11 @@ internal static class QueryCommand
             var folder = parse.GetValue(policies);
             if (folder is null)
             {
-                folder = Directory.Exists(options.Policies) ? options.Policies : EmbeddedPolicies.Extract();
+                // As serve: ./policies (or the configured folder); else the current folder when it is a policies
+                // folder itself; else the embedded default.
+                folder = Directory.Exists(options.Policies) ? options.Policies
+                    : FixtureSuite.IsPoliciesFolder(".") ? "."
+                    : EmbeddedPolicies.Extract();
             }
 
             return Run(folder, question, [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases], options.Policy.ToOptions(), Console.Out, Console.Error);

@@ -17,7 +17,7 @@ internal static class TestCommand
     {
         var folders = new Argument<string[]>("folder")
         {
-            Description = "Policies folders, or folders holding them (examples/ holds one per example). Default: ./policies.",
+            Description = "Policies folders, or folders holding them (examples/ holds one per example). Default: ./policies, else the current folder if it holds zones.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var filter = new Option<string?>("--filter", "-f")
@@ -58,7 +58,9 @@ internal static class TestCommand
                 return 2;
             }
 
-            var given = parse.GetValue(folders) is { Length: > 0 } list ? list : ["policies"];
+            var given = parse.GetValue(folders) is { Length: > 0 } list ? list
+                : Directory.Exists(options.Policies) || !FixtureSuite.IsPoliciesFolder(".") ? [options.Policies]
+                : ["."];
             var settings = new Settings(
                 parse.GetValue(filter),
                 parse.GetValue(junit),

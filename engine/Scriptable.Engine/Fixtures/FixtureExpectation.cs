@@ -43,6 +43,6 @@ public sealed record FixtureExpectation
     /// <summary>Who answered: <c>policy</c>, <c>fallback</c>, <c>zone</c> or <c>none</c>.</summary>
     public string? AnsweredBy { get; init; }
 
-    /// <summary>The rcode checked: <see cref="Rcode"/>, or NOERROR when an answer is expected.</summary>
-    public string? EffectiveRcode => Rcode ?? (Answer is { Count: > 0 } || OneOf is not null || Distribution is not null ? "NOERROR" : null);
+    /// <summary>The rcode checked: <see cref="Rcode"/>, or NOERROR when an answer is expected (<c>answer: []</c>, NODATA, included).</summary>
+    public string? EffectiveRcode => Rcode ?? (Answer is not null || OneOf is not null || Distribution is not null ? "NOERROR" : null);
 }

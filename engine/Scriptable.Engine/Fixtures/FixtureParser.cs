@@ -208,7 +208,7 @@ public static class FixtureParser
         var question = new LocalQuestion(name ?? ".", type) { GeoDatabases = databases.Count > 0 ? databases : null };
         if (entries.TryGetValue("client", out var clientEntry) && context.Text(clientEntry, "an address") is { } client)
         {
-            if (IPAddress.TryParse(client, out var address) && !client.Contains('/', StringComparison.Ordinal))
+            if (LocalServer.TryParseAddress(client, out var address))
             {
                 question = question with { Client = address.ToString() };
             }
@@ -220,7 +220,7 @@ public static class FixtureParser
 
         if (entries.TryGetValue("ecs", out var ecsEntry) && context.Text(ecsEntry, "a subnet") is { } ecs)
         {
-            if (IPNetwork.TryParse(ecs, out _) || (ecs.Contains('/', StringComparison.Ordinal) && IsLooseSubnet(ecs)))
+            if (IsLooseSubnet(ecs))
             {
                 question = question with { Ecs = ecs };
             }
@@ -308,7 +308,8 @@ public static class FixtureParser
     {
         // 81.2.69.160/24 has host bits set: dig sends it so, and the server masks it. Accept it likewise.
         var slash = text.IndexOf('/', StringComparison.Ordinal);
-        return IPAddress.TryParse(text[..slash], out var address)
+        return slash > 0
+            && LocalServer.TryParseAddress(text[..slash], out var address)
             && int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix)
             && prefix <= address.GetAddressBytes().Length * 8;
     }
@@ -412,13 +413,13 @@ public static class FixtureParser
 
         if (geo.TryGetValue("network", out var network) && context.Text(network, "a network") is { } networkText)
         {
-            if (IPNetwork.TryParse(networkText, out _))
+            if (IsLooseSubnet(networkText) && IPNetwork.TryParse(networkText, out _))
             {
                 facts = facts with { Network = networkText };
             }
             else
             {
-                context.Error(network.Value, FixtureDiagnosticIds.BadValue, $"'{networkText}' is not a network such as 81.2.69.160/27 (no host bits set)");
+                context.Error(network.Value, FixtureDiagnosticIds.BadValue, $"'{networkText}' is not a network such as 81.2.69.160/27");
             }
         }
 
@@ -691,7 +692,7 @@ public static class FixtureParser
         var total = shares.Sum(s => s.Share);
         if (shares.Count > 0 && Math.Abs(total - 1) > 0.0001)
         {
-            context.Error(sharesMapping, FixtureDiagnosticIds.Contradiction, $"the shares sum to {total:P2}, not 100%");
+            context.Error(sharesMapping, FixtureDiagnosticIds.Contradiction, string.Create(CultureInfo.InvariantCulture, $"the shares sum to {total * 100:0.##}%, not 100%"));
         }
 
         return new ExpectedDistribution(runs, vary, tolerance, shares);
@@ -723,7 +724,13 @@ public static class FixtureParser
 
         public void Error(int line, int column, string id, string message)
         {
-            _diagnostics.Add(new PolicyDiagnostic(file, line, column, true, id, message));
+            // A default is read again for each case: its error is reported once, where it is written.
+            var diagnostic = new PolicyDiagnostic(file, line, column, true, id, message);
+            if (!_diagnostics.Contains(diagnostic))
+            {
+                _diagnostics.Add(diagnostic);
+            }
+
             ErrorCount++;
         }
 

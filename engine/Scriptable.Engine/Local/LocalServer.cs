@@ -91,7 +91,7 @@ public sealed class LocalServer : IDisposable
             throw new ArgumentException($"'{question.Type}' is not a record type.", nameof(question));
         }
 
-        if (!IPAddress.TryParse(question.Client, out var client))
+        if (!TryParseAddress(question.Client, out var client))
         {
             throw new ArgumentException($"'{question.Client}' is not an address.", nameof(question));
         }
@@ -220,7 +220,29 @@ public sealed class LocalServer : IDisposable
     }
 
     private static readonly Dictionary<string, HealthState> EmptyStates = [];
+    private static readonly System.Buffers.SearchValues<char> DottedQuad = System.Buffers.SearchValues.Create("0123456789.");
     private static readonly Dictionary<string, HealthOverrideKind> EmptyOverrides = [];
+
+    /// <summary>
+    /// Parses an IPv4 address in dotted-quad form or an IPv6 address. <see cref="IPAddress.TryParse(string, out IPAddress)"/>
+    /// also takes inet_aton forms (<c>192.0.2</c> is 192.0.0.2, <c>10</c> is 0.0.0.10): a typo must not become an address.
+    /// </summary>
+    internal static bool TryParseAddress(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        if (text is null || !IPAddress.TryParse(text, out var parsed))
+        {
+            return false;
+        }
+
+        if (parsed.AddressFamily == AddressFamily.InterNetwork && (text.AsSpan().Count('.') != 3 || text.AsSpan().ContainsAnyExcept(DottedQuad)))
+        {
+            return false;
+        }
+
+        address = parsed;
+        return true;
+    }
 
     private static byte[] BuildQuery(string name, ushort type, bool edns, bool dnssecOk, string? ecs)
     {
@@ -242,7 +264,7 @@ public sealed class LocalServer : IDisposable
     private static byte[] EcsOption(string subnet)
     {
         var slash = subnet.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || !IPAddress.TryParse(subnet[..slash], out var address) || !byte.TryParse(subnet[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
+        if (slash < 0 || !TryParseAddress(subnet[..slash], out var address) || !byte.TryParse(subnet[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
         {
             throw new ArgumentException($"'{subnet}' is not a subnet such as 192.0.2.0/24.", nameof(subnet));
         }

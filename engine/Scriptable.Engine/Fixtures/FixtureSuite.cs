@@ -107,7 +107,7 @@ public sealed class FixtureSuite : IDisposable
         var files = new List<FixtureFile>();
         foreach (var path in FindFixtureFiles(folder))
         {
-            files.Add(FixtureParser.ParseFile(path, Display(path), DefaultName(server, path)));
+            files.Add(FixtureParser.ParseFile(path, ShownPath.Of(path), DefaultName(server, path)));
         }
 
         return new FixtureSuite(folder, server, errors, files, clock.Elapsed);
@@ -182,7 +182,7 @@ public sealed class FixtureSuite : IDisposable
         {
             if (!answered.Contains(group.Key))
             {
-                uncovered.Add($"{Display(group.Key)} ({string.Join(", ", group.Select(b => b.Owner.ToString()))})");
+                uncovered.Add($"{ShownPath.Of(group.Key)} ({string.Join(", ", group.Select(b => b.Owner.ToString()))})");
             }
         }
 
@@ -212,14 +212,6 @@ public sealed class FixtureSuite : IDisposable
         }
 
         return null;
-    }
-
-    /// <summary>A path as shown: relative to the current folder when under it.</summary>
-    public static string Display(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
     }
 
     /// <summary>Unloads the folder's policies.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using Scriptable.Engine.Local;
 
 namespace Scriptable.Engine.Fixtures;
 
@@ -54,8 +55,8 @@ public static class JUnitReport
         {
             if (run.Suite.LoadErrors.Count > 0)
             {
-                Suite(xml, FixtureSuite.Display(run.Suite.Folder), 1, 0, 1, 0, run.Suite.LoadTime.TotalSeconds);
-                Error(xml, FixtureSuite.Display(run.Suite.Folder), "load", "the folder does not load", string.Join('\n', run.Suite.LoadErrors));
+                Suite(xml, ShownPath.Of(run.Suite.Folder), 1, 0, 1, 0, run.Suite.LoadTime.TotalSeconds);
+                Error(xml, ShownPath.Of(run.Suite.Folder), "load", "the folder does not load", string.Join('\n', run.Suite.LoadErrors));
                 xml.WriteEndElement();
             }
 

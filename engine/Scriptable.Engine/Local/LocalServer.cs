@@ -357,7 +357,7 @@ public sealed class LocalServer : IDisposable
         var source = binding is null
             ? context.Zone is null ? "none" : "zone"
             : context.PolicyNote is null ? "policy" : "fallback";
-        return new LocalExplanation(source, binding?.Owner.ToString(), binding?.File, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo);
+        return new LocalExplanation(source, binding?.Owner.ToString(), binding is null ? null : ShownPath.Of(binding.File), binding?.Version?.Revision, context.PolicyNote, locatedBy, geo);
     }
 
     /// <summary>Unloads the compiled policies and closes the geo databases.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Scriptable.Engine.Fixtures;
+using Scriptable.Engine.Local;
 using Scriptable.Engine.Policies;
 
 namespace Scriptable.Server.Cli;
@@ -141,7 +142,7 @@ internal static class TestCommand
 
             if (suite.Files.Count == 0 && suite.Server is not null)
             {
-                output.WriteLine($"{FixtureSuite.Display(folder)}: no fixture files (*{FixtureFile.Suffix}): nothing of it is tested");
+                output.WriteLine($"{ShownPath.Of(folder)}: no fixture files (*{FixtureFile.Suffix}): nothing of it is tested");
             }
 
             foreach (var policy in run.Uncovered)

@@ -29,8 +29,9 @@ public class ReadmeCodeTests
     public async Task TestingReadme_ExampleRuns(int line, string code)
     {
         var options = ScriptOptions.Default
-            .AddReferences(typeof(PoliciesFolder).Assembly, typeof(Assert).Assembly)
-            .AddImports("System", "System.Linq", "Scriptable.Testing", "Xunit");
+            .AddReferences(typeof(PoliciesFolder).Assembly, typeof(Scriptable.Engine.Geo.GeoFacts).Assembly, typeof(Assert).Assembly)
+            // The implicit usings of an SDK test project, as a user's test would have them.
+            .AddImports("System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Threading.Tasks", "Scriptable.Testing", "Xunit");
         var previous = Environment.CurrentDirectory;
         Environment.CurrentDirectory = DefaultPoliciesTests.RepositoryPath(".");
         try

@@ -23,6 +23,9 @@ public sealed record LocalRecord(string Owner, uint Ttl, string Type, string Dat
 /// <param name="Geo">What the geo databases (or stated facts) say of that address, or null when nothing.</param>
 public sealed record LocalExplanation(string Source, string? PolicyName, string? PolicyFile, int? PolicyRevision, string? PolicyNote, string LocatedBy, string? Geo)
 {
+    /// <summary>The health the question ran with (<c>eu down (stated), na unknown (not stated: counts as up)</c>), or null when the folder has no checks and none was stated.</summary>
+    public string? Health { get; init; }
+
     /// <inheritdoc />
     public override string ToString()
     {
@@ -33,7 +36,7 @@ public sealed record LocalExplanation(string Source, string? PolicyName, string?
             "zone" => "the zone's static data",
             _ => "no zone of this server",
         };
-        return $"answered by {who}; client located by {LocatedBy}{(Geo is null ? "" : $": {Geo}")}";
+        return $"answered by {who}; client located by {LocatedBy}{(Geo is null ? "" : $": {Geo}")}{(Health is null ? "" : $"; health: {Health}")}";
     }
 }
 

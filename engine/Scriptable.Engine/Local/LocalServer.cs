@@ -110,7 +110,7 @@ public sealed class LocalServer : IDisposable
                 throw new InvalidOperationException("The server sent no answer.");
             }
 
-            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray());
+            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray()) with { Why = Explain(_context) with { Health = HealthText(question) } };
         }
     }
 
@@ -325,6 +325,38 @@ public sealed class LocalServer : IDisposable
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// The health the question ran with, for the explanation: each check and group of the folder's
+    /// <c>health.yaml</c> and each stated one, with its state; null when there are none.
+    /// </summary>
+    private string? HealthText(LocalQuestion question)
+    {
+        var health = _loaded.Health;
+        var names = new List<string>();
+        names.AddRange(health.Checks.Select(c => c.Name));
+        names.AddRange(health.Groups.Select(g => g.Name));
+        names.AddRange((question.Health?.Keys ?? []).Concat(question.Overrides?.Keys ?? []).Where(n => !names.Contains(n)));
+        if (names.Count == 0)
+        {
+            return null;
+        }
+
+        var parts = new List<string>();
+        foreach (var check in names.Distinct())
+        {
+            var state = question.Health?.TryGetValue(check, out var stated) == true ? stated.ToString().ToLowerInvariant() + " (stated)" : null;
+            if (question.Overrides?.TryGetValue(check, out var kind) == true)
+            {
+                state = $"{HealthMonitor.Effective(question.Health?.GetValueOrDefault(check) ?? HealthState.Unknown, kind).ToString().ToLowerInvariant()} (override {HealthOverride.KindText(kind)})";
+            }
+
+            var group = health.Groups.FirstOrDefault(g => g.Name == check);
+            parts.Add($"{check} {state ?? (group is null ? "unknown (not stated: counts as up)" : $"from its members ({string.Join(", ", group.Members)}, min-up {group.MinUp})")}");
+        }
+
+        return string.Join(", ", parts);
     }
 
     private static LocalExplanation Explain(QueryContext context)

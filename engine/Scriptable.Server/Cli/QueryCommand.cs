@@ -137,38 +137,13 @@ internal static class QueryCommand
 
             output.Write(DigText.Format(question, answer));
             output.WriteLine(";; WHY:");
-            output.WriteLine(";; " + answer.Why.ToString().Replace("; client located", "\n;; client located", StringComparison.Ordinal));
-            var checks = server.Loaded.Health;
-            if (checks.Checks.Count + checks.Groups.Count > 0 || question.Health is { Count: > 0 } || question.Overrides is { Count: > 0 })
-            {
-                output.WriteLine(";; health: " + HealthText(server, question));
-            }
+            output.WriteLine(";; " + answer.Why.ToString()
+                .Replace("; client located", "\n;; client located", StringComparison.Ordinal)
+                .Replace("; health: ", "\n;; health: ", StringComparison.Ordinal));
 
             output.WriteLine($";; folder {folder}, time {question.Time?.ToString("u", CultureInfo.InvariantCulture) ?? "now"}");
             return 0;
         }
-    }
-
-    private static string HealthText(LocalServer server, LocalQuestion question)
-    {
-        var names = new List<string>();
-        names.AddRange(server.Loaded.Health.Checks.Select(c => c.Name));
-        names.AddRange(server.Loaded.Health.Groups.Select(g => g.Name));
-        names.AddRange((question.Health?.Keys ?? []).Concat(question.Overrides?.Keys ?? []).Where(n => !names.Contains(n)));
-        var parts = new List<string>();
-        foreach (var check in names.Distinct())
-        {
-            var state = question.Health?.TryGetValue(check, out var stated) == true ? stated.ToString().ToLowerInvariant() + " (stated)" : null;
-            if (question.Overrides?.TryGetValue(check, out var kind) == true)
-            {
-                state = $"{HealthMonitor.Effective(question.Health?.GetValueOrDefault(check) ?? HealthState.Unknown, kind).ToString().ToLowerInvariant()} (override {HealthOverride.KindText(kind)})";
-            }
-
-            var group = server.Loaded.Health.Groups.FirstOrDefault(g => g.Name == check);
-            parts.Add($"{check} {state ?? (group is null ? "unknown (not stated: counts as up)" : $"from its members ({string.Join(", ", group.Members)}, min-up {group.MinUp})")}");
-        }
-
-        return string.Join(", ", parts);
     }
 
     private static Dictionary<string, T>? Pairs<T>(string[]? values, string option, Func<string, T?> parse, List<string> errors)

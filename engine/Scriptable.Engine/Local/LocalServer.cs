@@ -30,6 +30,7 @@ public sealed class LocalServer : IDisposable
     private readonly QueryContext _context;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GeoDatabase> _opened = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _shownPaths = new(StringComparer.Ordinal);
 
     private LocalServer(FolderLoader loader, FolderReload loaded, IReadOnlyList<string> warnings)
     {
@@ -110,7 +111,7 @@ public sealed class LocalServer : IDisposable
                 throw new InvalidOperationException("The server sent no answer.");
             }
 
-            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray()) with { Why = Explain(_context) with { Health = HealthText(question) } };
+            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray(), Explain(_context, question));
         }
     }
 
@@ -290,7 +291,7 @@ public sealed class LocalServer : IDisposable
         return data;
     }
 
-    private static LocalAnswer Describe(QueryContext context, string qname, byte[] wire)
+    private static LocalAnswer Describe(QueryContext context, string qname, byte[] wire, LocalExplanation why)
     {
         // The plan is what Finalize encoded; sections it had to leave out (TC) are dropped here likewise.
         int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
@@ -304,7 +305,7 @@ public sealed class LocalServer : IDisposable
             Records(plan.Authority, Count(8), qname),
             Records(plan.Additional, Count(10) - hasOpt, qname),
             context.Ecs.Present ? context.EcsScope : null,
-            Explain(context),
+            why,
             wire);
     }
 
@@ -359,7 +360,7 @@ public sealed class LocalServer : IDisposable
         return string.Join(", ", parts);
     }
 
-    private static LocalExplanation Explain(QueryContext context)
+    private LocalExplanation Explain(QueryContext context, LocalQuestion question)
     {
         // Names outside every zone stop before the client is located: say where it would have been.
         var lookup = context.LookupAddress.ToArray();
@@ -389,7 +390,9 @@ public sealed class LocalServer : IDisposable
         var source = binding is null
             ? context.Zone is null ? "none" : "zone"
             : context.PolicyNote is null ? "policy" : "fallback";
-        return new LocalExplanation(source, binding?.Owner.ToString(), binding is null ? null : ShownPath.Of(binding.File), binding?.Version?.Revision, context.PolicyNote, locatedBy, geo);
+        // Shown paths are cached: the current folder is a system call, and a distribution asks thousands of times.
+        var file = binding is null ? null : _shownPaths.TryGetValue(binding.File, out var shown) ? shown : _shownPaths[binding.File] = ShownPath.Of(binding.File);
+        return new LocalExplanation(source, binding?.Owner.ToString(), file, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo) { Health = HealthText(question) };
     }
 
     /// <summary>Unloads the compiled policies and closes the geo databases.</summary>

@@ -89,12 +89,12 @@ public sealed class LocalServer : IDisposable
         ArgumentNullException.ThrowIfNull(question);
         if (!RecordType.TryParse(question.Type, out var type))
         {
-            throw new ArgumentException($"'{question.Type}' is not a record type.", nameof(question));
+            throw new ArgumentException($"'{question.Type}' is not a record type.");
         }
 
         if (!TryParseAddress(question.Client, out var client))
         {
-            throw new ArgumentException($"'{question.Client}' is not an address.", nameof(question));
+            throw new ArgumentException($"'{question.Client}' is not an address.");
         }
 
         var name = question.Name.EndsWith('.') ? question.Name : question.Name + ".";
@@ -159,7 +159,7 @@ public sealed class LocalServer : IDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or MaxMind.Db.InvalidDatabaseException)
             {
-                throw new ArgumentException($"{file}: the geo database does not open: {ex.Message}", nameof(file), ex);
+                throw new ArgumentException($"{file}: the geo database does not open: {ex.Message}", ex);
             }
 
             _opened[path] = database;
@@ -267,14 +267,14 @@ public sealed class LocalServer : IDisposable
         var slash = subnet.IndexOf('/', StringComparison.Ordinal);
         if (slash < 0 || !TryParseAddress(subnet[..slash], out var address) || !byte.TryParse(subnet[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
         {
-            throw new ArgumentException($"'{subnet}' is not a subnet such as 192.0.2.0/24.", nameof(subnet));
+            throw new ArgumentException($"'{subnet}' is not a subnet such as 192.0.2.0/24.");
         }
 
         var bytes = address.GetAddressBytes();
         var count = (prefix + 7) / 8;
         if (count > bytes.Length)
         {
-            throw new ArgumentException($"'{subnet}' has a prefix longer than its address.", nameof(subnet));
+            throw new ArgumentException($"'{subnet}' has a prefix longer than its address.");
         }
 
         var data = new byte[8 + count];

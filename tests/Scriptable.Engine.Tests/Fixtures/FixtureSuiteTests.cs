@@ -200,11 +200,12 @@ public sealed class FixtureSuiteTests : IDisposable
     }
 
     [Fact]
-    public void Display_RelativeUnderTheCurrentFolder_ElseFull()
+    public void ShownPath_RelativeUnderTheCurrentFolder_ElseFull()
     {
         var inside = Path.Combine(Environment.CurrentDirectory, "a", "b.fixtures.yaml");
-        Assert.Equal(Path.Combine("a", "b.fixtures.yaml"), FixtureSuite.Display(inside));
+        Assert.Equal(Path.Combine("a", "b.fixtures.yaml"), Scriptable.Engine.Local.ShownPath.Of(inside));
         var outside = Path.Combine(Path.GetPathRoot(Environment.CurrentDirectory)!, "elsewhere-" + Guid.NewGuid().ToString("N"), "x.yaml");
-        Assert.Equal(outside, FixtureSuite.Display(outside));
+        Assert.Equal(outside, Scriptable.Engine.Local.ShownPath.Of(outside));
+        Assert.Equal(Path.Combine("a", "b.fixtures.yaml"), Scriptable.Engine.Local.ShownPath.Of(Path.Combine(".", "a", "b.fixtures.yaml")));
     }
 }

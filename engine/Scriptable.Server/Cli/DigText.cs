@@ -34,10 +34,10 @@ internal static class DigText
             var version = wire[opt + 6];
             var doBit = (wire[opt + 7] & 0x80) != 0;
             text.Append(CultureInfo.InvariantCulture, $"; EDNS: version: {version}, flags:{(doBit ? " do" : "")}; udp: {udp}").AppendLine();
-            if (question.Ecs is not null && answer.EcsScope is { } scope)
+            // As dig: the ECS option the answer carries (the subnet as sent, its bits past the prefix cleared), not the text asked.
+            if (ClientSubnet(wire, opt) is { } subnet)
             {
-                var slash = question.Ecs.IndexOf('/', StringComparison.Ordinal);
-                text.Append(CultureInfo.InvariantCulture, $"; CLIENT-SUBNET: {question.Ecs[..slash]}/{question.Ecs[(slash + 1)..]}/{scope}").AppendLine();
+                text.Append("; CLIENT-SUBNET: ").AppendLine(subnet);
             }
         }
 
@@ -70,6 +70,30 @@ internal static class DigText
         {
             text.Append(CultureInfo.InvariantCulture, $"{record.Owner}\t{record.Ttl}\tIN\t{record.Type}\t{record.Data}").AppendLine();
         }
+    }
+
+    /// <summary>The answer's EDNS Client Subnet option (RFC 7871) as dig prints it, address/source/scope; or null.</summary>
+    private static string? ClientSubnet(byte[] wire, int opt)
+    {
+        var at = opt + 11;
+        var end = Math.Min(wire.Length, at + ((wire[opt + 9] << 8) | wire[opt + 10]));
+        while (at + 4 <= end)
+        {
+            var code = (wire[at] << 8) | wire[at + 1];
+            var length = (wire[at + 2] << 8) | wire[at + 3];
+            at += 4;
+            if (code == 8 && length >= 4 && at + length <= end)
+            {
+                var family = (wire[at] << 8) | wire[at + 1];
+                var address = new byte[family == 1 ? 4 : 16];
+                wire.AsSpan(at + 4, Math.Min(length - 4, address.Length)).CopyTo(address);
+                return string.Create(CultureInfo.InvariantCulture, $"{new System.Net.IPAddress(address)}/{wire[at + 2]}/{wire[at + 3]}");
+            }
+
+            at += length;
+        }
+
+        return null;
     }
 
     /// <summary>The offset of the OPT record (at its owner, the root's zero octet), or null.</summary>

@@ -149,12 +149,7 @@ public sealed class PolicyCatalogTests
     {
         using var temp = TempFolder.WithExampleZone(("example.org/www.csx", V1));
         var loader = new FolderLoader(temp.Path);
-        var contexts = new List<WeakReference>();
-        for (var i = 0; i < 40; i++)
-        {
-            temp.Write("example.org/www.csx", $"static readonly byte[] Ballast = new byte[100_000];\nreturn Answer.Address(\"192.0.2.{i % 250}\");");
-            contexts.AddRange(RetireAll(loader.Reload()));
-        }
+        var contexts = ReloadAndRetire(temp, loader, 40);
 
         for (var i = 0; i < 20 && contexts.Exists(c => c.IsAlive); i++)
         {
@@ -165,6 +160,21 @@ public sealed class PolicyCatalogTests
         // Every replaced version is gone; only the one still serving stays loaded.
         Assert.Equal(39, contexts.Count);
         Assert.DoesNotContain(contexts, c => c.IsAlive);
+    }
+
+    // Its own frame, so that no local of the test method (which a Debug build keeps alive to the end) still
+    // holds the last reload's result, and with it a retired version.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<WeakReference> ReloadAndRetire(TempFolder temp, FolderLoader loader, int times)
+    {
+        var contexts = new List<WeakReference>();
+        for (var i = 0; i < times; i++)
+        {
+            temp.Write("example.org/www.csx", $"static readonly byte[] Ballast = new byte[100_000];\nreturn Answer.Address(\"192.0.2.{i % 250}\");");
+            contexts.AddRange(RetireAll(loader.Reload()));
+        }
+
+        return contexts;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

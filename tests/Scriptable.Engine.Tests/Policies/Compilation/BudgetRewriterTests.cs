@@ -171,6 +171,15 @@ public class BudgetRewriterTests(ITestOutputHelper output)
         var limits = kind == BudgetKind.Time ? BudgetLimits.Default : NoTimeLimit;
         var (exception, elapsed, allocated) = harness.Stop(limits);
         output.WriteLine($"{name}: {exception.Kind} after {elapsed.TotalMilliseconds:F1} ms, {allocated / 1024} KiB allocated: {exception.Message}");
+#if DEBUG
+        // In a Debug build Budget.Enter is not inlined, so a call in tail position (return Pong(n + 1)) has no
+        // address-taken local left in its frame and the JIT may make it a tail call: the recursion then uses no
+        // stack, and only the time budget can stop it. NoTimeLimit is 30 s, so this row takes that long.
+        if (kind == BudgetKind.Stack && exception.Kind == BudgetKind.Time)
+        {
+            return;
+        }
+#endif
         Assert.Equal(kind, exception.Kind);
     }
 

@@ -742,29 +742,8 @@ public static class FixtureParser
             new(file, ErrorCount > 0 ? [] : cases, [.. _diagnostics.OrderBy(d => d.Line).ThenBy(d => d.Column)]);
 
         /// <summary>The entries of a mapping by key, reporting unknown and repeated keys.</summary>
-        public Dictionary<string, (YamlScalar Key, YamlNode Value)> Entries(YamlMapping mapping, string[] known, string what)
-        {
-            var entries = new Dictionary<string, (YamlScalar, YamlNode)>(StringComparer.Ordinal);
-            foreach (var (key, value) in mapping.Entries)
-            {
-                if (!known.Contains(key.Value, StringComparer.Ordinal))
-                {
-                    var hint = Spelling.Closest(key.Value, known) is { } close ? $"; did you mean '{close}'?" : "";
-                    Error(key, FixtureDiagnosticIds.UnknownKey, $"'{key.Value}' is not {what} ({string.Join(", ", known)}){hint}");
-                    continue;
-                }
-
-                if (entries.TryGetValue(key.Value, out var first))
-                {
-                    Error(key, FixtureDiagnosticIds.DuplicateKey, $"'{key.Value}' is given twice (first at line {first.Item1.Line})");
-                    continue;
-                }
-
-                entries[key.Value] = (key, value);
-            }
-
-            return entries;
-        }
+        public Dictionary<string, (YamlScalar Key, YamlNode Value)> Entries(YamlMapping mapping, string[] known, string what) =>
+            mapping.ByKey(known, what, (key, problem, message) => Error(key, problem == YamlKeyProblem.Unknown ? FixtureDiagnosticIds.UnknownKey : FixtureDiagnosticIds.DuplicateKey, message));
 
         /// <summary>The value of a setting as text, or null after reporting what it should be.</summary>
         public string? Text((YamlScalar Key, YamlNode Value) entry, string expected)

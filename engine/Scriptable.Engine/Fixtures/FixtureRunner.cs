@@ -181,19 +181,10 @@ public static class FixtureRunner
         }
 
         diff.Add($"{name}:");
-        var used = new bool[actual.Count];
-        foreach (var record in expected)
+        var found = Pair(expected, actual, out var used);
+        for (var e = 0; e < expected.Count; e++)
         {
-            var found = false;
-            for (var i = 0; i < actual.Count && !found; i++)
-            {
-                if (!used[i] && record.Matches(actual[i]))
-                {
-                    used[i] = found = true;
-                }
-            }
-
-            diff.Add((found ? "    " : "  - ") + record);
+            diff.Add((found[e] ? "    " : "  - ") + expected[e]);
         }
 
         for (var i = 0; i < actual.Count; i++)
@@ -215,32 +206,29 @@ public static class FixtureRunner
     }
 
     /// <summary>True when each expected record matches a distinct actual one and none is left over.</summary>
-    private static bool SameSet(IReadOnlyList<ExpectedRecord> expected, IReadOnlyList<LocalRecord> actual)
-    {
-        if (expected.Count != actual.Count)
-        {
-            return false;
-        }
+    private static bool SameSet(IReadOnlyList<ExpectedRecord> expected, IReadOnlyList<LocalRecord> actual) =>
+        expected.Count == actual.Count && Array.TrueForAll(Pair(expected, actual, out _), found => found);
 
-        var used = new bool[actual.Count];
-        foreach (var record in expected)
+    /// <summary>
+    /// Pairs each expected record with the first actual one it matches that no earlier one took: which expected
+    /// records found one, and (<paramref name="used"/>) which actual records were taken.
+    /// </summary>
+    private static bool[] Pair(IReadOnlyList<ExpectedRecord> expected, IReadOnlyList<LocalRecord> actual, out bool[] used)
+    {
+        used = new bool[actual.Count];
+        var found = new bool[expected.Count];
+        for (var e = 0; e < expected.Count; e++)
         {
-            var found = false;
-            for (var i = 0; i < actual.Count && !found; i++)
+            for (var i = 0; i < actual.Count && !found[e]; i++)
             {
-                if (!used[i] && record.Matches(actual[i]))
+                if (!used[i] && expected[e].Matches(actual[i]))
                 {
-                    used[i] = found = true;
+                    used[i] = found[e] = true;
                 }
             }
-
-            if (!found)
-            {
-                return false;
-            }
         }
 
-        return true;
+        return found;
     }
 
     private static string Key(IReadOnlyList<LocalRecord> answer)

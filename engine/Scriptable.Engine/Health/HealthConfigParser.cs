@@ -655,29 +655,8 @@ public static class HealthConfigParser
         }
 
         /// <summary>The entries of a mapping by key, reporting unknown and repeated keys.</summary>
-        public Dictionary<string, (YamlScalar Key, YamlNode Value)> Entries(YamlMapping mapping, string[] known, string what, string unknownId)
-        {
-            var entries = new Dictionary<string, (YamlScalar, YamlNode)>(StringComparer.Ordinal);
-            foreach (var (key, value) in mapping.Entries)
-            {
-                if (!known.Contains(key.Value, StringComparer.Ordinal))
-                {
-                    var hint = Closest(key.Value, known) is { } close ? $"; did you mean '{close}'?" : "";
-                    Error(key, unknownId, $"'{key.Value}' is not {what} ({string.Join(", ", known)}){hint}");
-                    continue;
-                }
-
-                if (entries.TryGetValue(key.Value, out var first))
-                {
-                    Error(key, HealthDiagnosticIds.DuplicateKey, $"'{key.Value}' is given twice (first at line {first.Item1.Line})");
-                    continue;
-                }
-
-                entries[key.Value] = (key, value);
-            }
-
-            return entries;
-        }
+        public Dictionary<string, (YamlScalar Key, YamlNode Value)> Entries(YamlMapping mapping, string[] known, string what, string unknownId) =>
+            mapping.ByKey(known, what, (key, problem, message) => Error(key, problem == YamlKeyProblem.Unknown ? unknownId : HealthDiagnosticIds.DuplicateKey, message));
 
         /// <summary>The value of a setting as a scalar, or null after reporting what it should be.</summary>
         public YamlScalar? Scalar((YamlScalar Key, YamlNode Value) entry, string expected)

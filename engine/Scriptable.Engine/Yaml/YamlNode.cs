@@ -181,4 +181,34 @@ internal sealed class YamlMapping(int line, int column, IReadOnlyList<(YamlScala
 
     /// <inheritdoc />
     public override string Describe => "a mapping";
+
+    /// <summary>
+    /// The entries by key. A key not in <paramref name="known"/> (<c>'intervall' is not a setting (...); did you mean
+    /// 'interval'?</c>, <paramref name="what"/> being "a setting") and a repeated key are passed to
+    /// <paramref name="report"/> with the message, and left out.
+    /// </summary>
+    public Dictionary<string, (YamlScalar Key, YamlNode Value)> ByKey(string[] known, string what, Action<YamlScalar, YamlKeyProblem, string> report)
+    {
+        var entries = new Dictionary<string, (YamlScalar, YamlNode)>(StringComparer.Ordinal);
+        foreach (var (key, value) in Entries)
+        {
+            if (!known.Contains(key.Value, StringComparer.Ordinal))
+            {
+                var hint = Spelling.Closest(key.Value, known) is { } close ? $"; did you mean '{close}'?" : "";
+                report(key, YamlKeyProblem.Unknown, $"'{key.Value}' is not {what} ({string.Join(", ", known)}){hint}");
+                continue;
+            }
+
+            if (entries.TryGetValue(key.Value, out var first))
+            {
+                report(key, YamlKeyProblem.Repeated, $"'{key.Value}' is given twice (first at line {first.Item1.Line})");
+                continue;
+            }
+
+            entries[key.Value] = (key, value);
+        }
+
+        return entries;
+    }
 }
+

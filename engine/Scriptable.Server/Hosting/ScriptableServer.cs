@@ -26,6 +26,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly List<UdpListener> _udp = [];
     private readonly List<TcpListener> _tcp = [];
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private volatile bool _stopping;
     private readonly DnsMetrics _metrics;
     private readonly FolderLoader _loader;
     private FolderWatcher? _watcher;
@@ -179,6 +180,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         await _reloadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_stopping)
+            {
+                // A save or a SIGHUP while stopping: the health monitor is gone, nothing is published any more.
+                return;
+            }
+
             var reload = _loader.Reload(force: Interlocked.Exchange(ref _forceNext, 0) == 1);
             LogZones(reload);
             LogPolicies(reload.Policies);
@@ -423,17 +430,28 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>Stops every listener and the folder watcher.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _health.DisposeAsync().ConfigureAwait(false);
-        if (_admin is not null)
-        {
-            await _admin.DisposeAsync().ConfigureAwait(false);
-            _admin = null;
-        }
-
+        // Reloads first: no new one starts, and one in flight finishes before the health monitor it feeds goes.
+        _stopping = true;
         if (_watcher is not null)
         {
             await _watcher.DisposeAsync().ConfigureAwait(false);
             _watcher = null;
+        }
+
+        await _reloadLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _health.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _reloadLock.Release();
+        }
+
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync().ConfigureAwait(false);
+            _admin = null;
         }
 
         foreach (var udp in _udp)

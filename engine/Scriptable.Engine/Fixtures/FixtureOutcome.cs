@@ -22,6 +22,9 @@ public enum FixtureStatus
 /// <param name="Answer">The answer (of the last run for a distribution), or null when none was asked.</param>
 public sealed record FixtureOutcome(FixtureCase Case, FixtureStatus Status, IReadOnlyList<string> Diff, LocalAnswer? Answer)
 {
+    /// <summary>How long the case took to run (all its runs, for a distribution).</summary>
+    public TimeSpan Elapsed { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => FixtureRunner.Describe(this);
 }

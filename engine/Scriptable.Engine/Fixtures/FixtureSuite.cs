@@ -152,9 +152,11 @@ public sealed class FixtureSuite : IDisposable
                 continue;
             }
 
-            outcomes.Add(Server is null
+            var started = Stopwatch.GetTimestamp();
+            var outcome = Server is null
                 ? new FixtureOutcome(fixture, FixtureStatus.Failed, ["the folder does not load: " + string.Join("; ", LoadErrors)], null)
-                : FixtureRunner.Run(Server, fixture));
+                : FixtureRunner.Run(Server, fixture);
+            outcomes.Add(outcome with { Elapsed = Stopwatch.GetElapsedTime(started) });
         }
 
         return new FixtureRun(this, outcomes, filter is null ? Uncovered(outcomes) : [], clock.Elapsed);

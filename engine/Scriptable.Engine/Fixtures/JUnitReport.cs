@@ -64,7 +64,7 @@ public static class JUnitReport
             {
                 var outcomes = run.Outcomes.Where(o => ReferenceEquals(o.Case.File, file.File) || o.Case.File == file.File).ToList();
                 var fileErrors = file.HasErrors ? 1 : 0;
-                Suite(xml, file.File, outcomes.Count + fileErrors, outcomes.Count(o => o.Status == FixtureStatus.Failed), fileErrors, outcomes.Count(o => o.Status == FixtureStatus.Skipped), 0);
+                Suite(xml, file.File, outcomes.Count + fileErrors, outcomes.Count(o => o.Status == FixtureStatus.Failed), fileErrors, outcomes.Count(o => o.Status == FixtureStatus.Skipped), outcomes.Sum(o => o.Elapsed.TotalSeconds));
                 if (file.HasErrors)
                 {
                     Error(xml, file.File, "read", "the fixture file has errors", string.Join('\n', file.Diagnostics.Where(d => d.IsError)));
@@ -77,6 +77,7 @@ public static class JUnitReport
                     xml.WriteAttributeString("name", outcome.Case.Name);
                     xml.WriteAttributeString("file", file.File);
                     xml.WriteAttributeString("line", Number(outcome.Case.Line));
+                    xml.WriteAttributeString("time", Seconds(outcome.Elapsed.TotalSeconds));
                     switch (outcome.Status)
                     {
                         case FixtureStatus.Failed:

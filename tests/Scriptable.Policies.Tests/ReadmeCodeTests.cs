@@ -7,10 +7,14 @@ namespace Scriptable.Policies.Tests;
 /// <summary>The C# examples in the testing kit's README compile and pass, run from the repository root.</summary>
 public class ReadmeCodeTests
 {
-    public static TheoryData<int, string> Blocks()
+    public static TheoryData<int, string> Blocks() => BlocksOf("Scriptable.Testing");
+
+    public static TheoryData<int, string> AdapterBlocks() => BlocksOf("Scriptable.Testing.Xunit");
+
+    private static TheoryData<int, string> BlocksOf(string project)
     {
         var data = new TheoryData<int, string>();
-        var lines = File.ReadAllLines(DefaultPoliciesTests.RepositoryPath(Path.Combine("engine", "Scriptable.Testing", "README.md")));
+        var lines = File.ReadAllLines(DefaultPoliciesTests.RepositoryPath(Path.Combine("engine", project, "README.md")));
         for (var i = 0; i < lines.Length; i++)
         {
             if (lines[i].Trim() == "```csharp")
@@ -46,5 +50,20 @@ public class ReadmeCodeTests
         {
             Environment.CurrentDirectory = previous;
         }
+    }
+
+    /// <summary>The adapter's README example is a test class: it compiles against the adapter and xunit, as in a user's project.</summary>
+    [Theory]
+    [MemberData(nameof(AdapterBlocks))]
+    public void AdapterReadme_ExampleCompiles(int line, string code)
+    {
+        var options = ScriptOptions.Default
+            .AddReferences(typeof(Scriptable.Testing.Xunit.PolicyFixture).Assembly, typeof(PoliciesFolder).Assembly, typeof(TheoryAttribute).Assembly, typeof(Xunit.Abstractions.IXunitSerializable).Assembly)
+            .AddImports("System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Threading.Tasks", "Xunit");
+        var diagnostics = CSharpScript.Create(code, options).Compile();
+        Assert.True(
+            !diagnostics.Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error),
+            $"engine/Scriptable.Testing.Xunit/README.md:{line}: " + string.Join("; ", diagnostics));
+        Assert.Contains("[PolicyFixtures(", code, StringComparison.Ordinal);
     }
 }

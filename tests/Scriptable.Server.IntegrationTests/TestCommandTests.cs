@@ -131,8 +131,11 @@ public sealed partial class TestCommandTests : IDisposable
         Assert.Equal("      - www.example.com. 30 IN A 198.51.100.20", lines[first + 2]);
         Assert.Equal("      + www.example.com. 30 IN A 198.51.100.21", lines[first + 3]);
         Assert.Equal(
-            "    why: answered by policy www.example.com. (geo-failover/example.com/www.csx revision 1); client located by ECS 81.2.69.160/27: GB/EU in 'stated' (network /27); health: na unknown (not stated: counts as up), eu up (stated), other unknown (not stated: counts as up)",
+            "    why: answered by policy www.example.com. (geo-failover/example.com/www.csx revision 1)",
             lines[first + 4]);
+        Assert.Equal("         client located by ECS 81.2.69.160/27: GB/EU in 'stated' (network /27)", lines[first + 5]);
+        Assert.Equal("         health: na unknown (not stated: counts as up), eu up (stated), other unknown (not stated: counts as up)", lines[first + 6]);
+        Assert.Equal("         pool.First over [#1 eu up, #2 na unknown]: #1 (eu)", lines[first + 7]);
         Assert.Contains($"FAILED: {cases.Count - expected.Count} passed, {expected.Count} failed, 0 skipped; 1 folder, 1 fixture file, 0 policies without cases (", output, StringComparison.Ordinal);
     }
 

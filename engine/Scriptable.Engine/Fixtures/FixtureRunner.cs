@@ -92,7 +92,7 @@ public static class FixtureRunner
 
         if (diff.Count > 0)
         {
-            diff.Add("why: " + answer.Why);
+            AddWhy(diff, "why: ", answer.Why);
         }
 
         return new FixtureOutcome(fixture, diff.Count == 0 ? FixtureStatus.Passed : FixtureStatus.Failed, diff, answer);
@@ -167,10 +167,21 @@ public static class FixtureRunner
 
         if (diff.Count > 0 && last is not null)
         {
-            diff.Add("why (last run): " + last.Why);
+            AddWhy(diff, "why (last run): ", last.Why);
         }
 
         return new FixtureOutcome(fixture, diff.Count == 0 ? FixtureStatus.Passed : FixtureStatus.Failed, diff, last);
+    }
+
+    /// <summary>The explanation after the diff: its first line after the label, the others aligned under it.</summary>
+    private static void AddWhy(List<string> diff, string label, LocalExplanation why)
+    {
+        var lines = why.Lines();
+        diff.Add(label + lines[0]);
+        for (var i = 1; i < lines.Count; i++)
+        {
+            diff.Add(new string(' ', label.Length) + lines[i]);
+        }
     }
 
     private static void Section(List<string> diff, string name, IReadOnlyList<ExpectedRecord>? expected, IReadOnlyList<LocalRecord> actual)

@@ -107,7 +107,7 @@ public static class JUnitReport
     /// <summary>The diff on one line (without the why), for the failure's message attribute.</summary>
     private static string Summary(IReadOnlyList<string> diff)
     {
-        var parts = diff.Where(l => !l.StartsWith("why", StringComparison.Ordinal)).Select(l => l.Trim());
+        var parts = diff.TakeWhile(l => !l.StartsWith("why", StringComparison.Ordinal)).Select(l => l.Trim());
         var text = string.Join(" ", parts);
         return text.Length == 0 ? "failed" : text.Length > 300 ? text[..297] + "..." : text;
     }

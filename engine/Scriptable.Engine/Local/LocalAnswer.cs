@@ -23,11 +23,17 @@ public sealed record LocalRecord(string Owner, uint Ttl, string Type, string Dat
 /// <param name="Geo">What the geo databases (or stated facts) say of that address, or null when nothing.</param>
 public sealed record LocalExplanation(string Source, string? PolicyName, string? PolicyFile, int? PolicyRevision, string? PolicyNote, string LocatedBy, string? Geo)
 {
+    /// <summary>How the policy's pools picked (<c>pool.First over [#1 eu down, #2 na up]: #2 (na)</c>), in order; empty when none did.</summary>
+    public IReadOnlyList<string> Picks { get; init; } = [];
+
     /// <summary>The health the question ran with (<c>eu down (stated), na unknown (not stated: counts as up)</c>), or null when the folder has no checks and none was stated.</summary>
     public string? Health { get; init; }
 
     /// <inheritdoc />
-    public override string ToString()
+    public override string ToString() => string.Join("; ", Lines());
+
+    /// <summary>The explanation, one line per fact: who answered, where the client is, the health, each pool's pick.</summary>
+    public IReadOnlyList<string> Lines()
     {
         var who = Source switch
         {
@@ -36,7 +42,14 @@ public sealed record LocalExplanation(string Source, string? PolicyName, string?
             "zone" => "the zone's static data",
             _ => "no zone of this server",
         };
-        return $"answered by {who}; client located by {LocatedBy}{(Geo is null ? "" : $": {Geo}")}{(Health is null ? "" : $"; health: {Health}")}";
+        List<string> lines = [$"answered by {who}", $"client located by {LocatedBy}{(Geo is null ? "" : $": {Geo}")}"];
+        if (Health is not null)
+        {
+            lines.Add($"health: {Health}");
+        }
+
+        lines.AddRange(Picks);
+        return lines;
     }
 }
 

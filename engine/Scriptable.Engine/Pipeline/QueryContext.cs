@@ -146,6 +146,9 @@ internal sealed class QueryContext
     /// <summary>With <see cref="Explain"/>: what happened in the policy (its fallback and why), or null when it answered.</summary>
     public string? PolicyNote { get; set; }
 
+    /// <summary>With <see cref="Explain"/>: how the policy's pools picked, in order; null when none did.</summary>
+    public List<string>? PolicyTrace { get; set; }
+
     /// <summary>The sections to write.</summary>
     public AnswerPlan Plan { get; } = new();
 
@@ -199,6 +202,7 @@ internal sealed class QueryContext
         ChainTarget = null;
         AnsweredBy = null;
         PolicyNote = null;
+        PolicyTrace?.Clear();
         Plan.Clear();
         EcsScope = 0;
         ResponseLength = 0;

@@ -55,6 +55,12 @@ public sealed class PolicyContext
     /// <summary>The address the geo databases are asked about: the trusted ECS address, else the source address.</summary>
     internal ReadOnlySpan<byte> LookupAddress => _source.LookupAddress;
 
+    /// <summary>True when someone asks why (<c>scriptable query</c>, fixtures): pools then note how they picked.</summary>
+    internal bool Explaining => _source.Explain;
+
+    /// <summary>Notes how a pick was made, for the explanation (only while <see cref="Explaining"/>).</summary>
+    internal void Note(string note) => (_source.PolicyTrace ??= []).Add(note);
+
     /// <summary>Prepares the context for one policy invocation.</summary>
     internal void Reset(QueryContext source, Zone zone, DnsName? owner, HealthMap health, TimeProvider time)
     {

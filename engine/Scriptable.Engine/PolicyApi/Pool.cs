@@ -179,7 +179,7 @@ public sealed class Pool<T>
     public T First(PolicyContext ctx)
     {
         var up = UpMask(ctx);
-        return up == 0 ? _fallback! : _members[System.Numerics.BitOperations.TrailingZeroCount(up)].Item;
+        return Picked(ctx, "First", up, up == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(up));
     }
 
     /// <summary>A member whose check is up, chosen at random in proportion to the weights.</summary>
@@ -188,7 +188,7 @@ public sealed class Pool<T>
         var up = UpMask(ctx);
         if (up == 0)
         {
-            return _fallback!;
+            return Picked(ctx, "Random", up, -1);
         }
 
         var total = 0.0;
@@ -213,11 +213,11 @@ public sealed class Pool<T>
             point -= _members[i].Weight;
             if (point < 0)
             {
-                return _members[i].Item;
+                return Picked(ctx, "Random", up, i);
             }
         }
 
-        return _members[last].Item;
+        return Picked(ctx, "Random", up, last);
     }
 
     /// <summary>
@@ -231,7 +231,7 @@ public sealed class Pool<T>
         var up = UpMask(ctx);
         if (up == 0)
         {
-            return _fallback!;
+            return Picked(ctx, "Sticky", up, -1);
         }
 
         var key = ctx.SubnetKey();
@@ -255,7 +255,7 @@ public sealed class Pool<T>
             }
         }
 
-        return _members[best].Item;
+        return Picked(ctx, "Sticky", up, best);
     }
 
     /// <summary>The members whose check is up, in turn (round robin; weights are not used).</summary>
@@ -264,7 +264,7 @@ public sealed class Pool<T>
         var up = UpMask(ctx);
         if (up == 0)
         {
-            return _fallback!;
+            return Picked(ctx, "Next", up, -1);
         }
 
         var count = System.Numerics.BitOperations.PopCount(up);
@@ -273,11 +273,11 @@ public sealed class Pool<T>
         {
             if ((up & (1UL << i)) != 0 && n-- == 0)
             {
-                return _members[i].Item;
+                return Picked(ctx, "Next", up, i);
             }
         }
 
-        return _members[0].Item;
+        return Picked(ctx, "Next", up, 0);
     }
 
     /// <summary>
@@ -295,12 +295,12 @@ public sealed class Pool<T>
         var up = UpMask(ctx);
         if (up == 0)
         {
-            return _fallback!;
+            return Picked(ctx, "Nearest", up, -1);
         }
 
         if (ctx.Geo.Location is not { } client)
         {
-            return _members[System.Numerics.BitOperations.TrailingZeroCount(up)].Item;
+            return Picked(ctx, "Nearest (client location unknown: the first up)", up, System.Numerics.BitOperations.TrailingZeroCount(up));
         }
 
         var best = -1;
@@ -317,7 +317,9 @@ public sealed class Pool<T>
             }
         }
 
-        return best < 0 ? _members[System.Numerics.BitOperations.TrailingZeroCount(up)].Item : _members[best].Item;
+        return best < 0
+            ? Picked(ctx, "Nearest (no member up has a location: the first up)", up, System.Numerics.BitOperations.TrailingZeroCount(up))
+            : Picked(ctx, "Nearest", up, best);
     }
 
     /// <summary>True if every member has a check and every check is down.</summary>
@@ -337,6 +339,49 @@ public sealed class Pool<T>
 
         var up = Health(ctx);
         return up != 0 || _allDown == AllDownMode.Fallback ? up : all;
+    }
+
+    /// <summary>
+    /// The member at <paramref name="index"/>, or the fallback for -1. When someone asks why (<c>scriptable
+    /// query</c>, fixtures), also notes how the pick was made; on the server's query path that is one test.
+    /// </summary>
+    private T Picked(PolicyContext ctx, string how, ulong up, int index)
+    {
+        if (ctx.Explaining)
+        {
+            ctx.Note(Describe(ctx, how, up, index));
+        }
+
+        return index < 0 ? _fallback! : _members[index].Item;
+    }
+
+    /// <summary><c>pool.First over [#1 eu down, #2 na up]: #2 (na)</c>.</summary>
+    private string Describe(PolicyContext ctx, string how, ulong up, int index)
+    {
+        var text = new System.Text.StringBuilder("pool.").Append(how).Append(" over [");
+        var health = ctx.Health;
+        for (var i = 0; i < _members.Length; i++)
+        {
+            text.Append(i == 0 ? "#" : ", #").Append(i + 1);
+            if (_members[i].Check is { } check)
+            {
+                text.Append(' ').Append(check).Append(' ').Append(health.Contains(check) ? health[check].State.ToString().ToLowerInvariant() : "unknown");
+            }
+        }
+
+        text.Append("]: ");
+        if (index < 0)
+        {
+            return text.Append("all down, so the WhenAllDown value").ToString();
+        }
+
+        text.Append('#').Append(index + 1);
+        if (_members[index].Check is { } picked)
+        {
+            text.Append(" (").Append(picked).Append(')');
+        }
+
+        return (_hasChecks && Health(ctx) == 0 ? text.Append(", all down so health is ignored") : text).ToString();
     }
 
     private ulong Health(PolicyContext ctx)

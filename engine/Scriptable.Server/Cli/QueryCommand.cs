@@ -137,9 +137,10 @@ internal static class QueryCommand
 
             output.Write(DigText.Format(question, answer));
             output.WriteLine(";; WHY:");
-            output.WriteLine(";; " + answer.Why.ToString()
-                .Replace("; client located", "\n;; client located", StringComparison.Ordinal)
-                .Replace("; health: ", "\n;; health: ", StringComparison.Ordinal));
+            foreach (var line in answer.Why.Lines())
+            {
+                output.WriteLine(";; " + line);
+            }
 
             output.WriteLine($";; folder {folder}, time {question.Time?.ToString("u", CultureInfo.InvariantCulture) ?? "now"}");
             return 0;

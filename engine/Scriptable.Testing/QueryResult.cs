@@ -4,7 +4,8 @@ namespace Scriptable.Testing;
 
 /// <summary>
 /// What the server would answer, in presentation format: each record as a zone-file line
-/// (<c>www.example.com. 300 IN A 192.0.2.1</c>), owners as the query spelled them.
+/// (<c>www.example.com. 300 IN A 192.0.2.1</c>), owners as the query spelled them, records in the order the
+/// response carries them (rotated and shuffled answers as written).
 /// </summary>
 /// <param name="Rcode">The response code mnemonic: NOERROR, NXDOMAIN, REFUSED...</param>
 /// <param name="Authoritative">The AA flag.</param>

@@ -297,35 +297,102 @@ public sealed class LocalServer : IDisposable
         int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
         var hasOpt = context.HasEdns ? 1 : 0;
         var plan = context.Plan;
+        var at = Count(4) == 1 ? SkipName(wire, 12) + 4 : wire.Length;
         return new LocalAnswer(
             ResponseCode.ToText(context.Rcode),
             (wire[2] & 0x04) != 0,
             (wire[2] & 0x02) != 0,
-            Records(plan.Answer, Count(6), qname),
-            Records(plan.Authority, Count(8), qname),
-            Records(plan.Additional, Count(10) - hasOpt, qname),
+            Records(plan.Answer, Count(6), qname, wire, ref at),
+            Records(plan.Authority, Count(8), qname, wire, ref at),
+            Records(plan.Additional, Count(10) - hasOpt, qname, wire, ref at),
             context.Ecs.Present ? context.EcsScope : null,
             why,
             wire);
     }
 
-    private static List<LocalRecord> Records(PlannedSection section, int count, string qname)
+    /// <summary>
+    /// A section's records in the order the response carries them: the plan's RRsets in turn, each rotated or
+    /// shuffled as the writer wrote it (a shuffle is read back from the record data on the wire, for types whose
+    /// data holds no compressible name; others are listed as given). <paramref name="at"/> walks the wire.
+    /// </summary>
+    private static List<LocalRecord> Records(PlannedSection section, int count, string qname, byte[] wire, ref int at)
     {
         var records = new List<LocalRecord>();
         foreach (var item in section.Items)
         {
-            foreach (var rdata in item.Set.Records)
+            var set = item.Set.Records;
+            var used = new bool[set.Length];
+            for (var n = 0; n < set.Length; n++)
             {
                 if (records.Count == count)
                 {
                     return records;
                 }
 
-                records.Add(new LocalRecord(item.Owner?.ToString() ?? qname, item.Ttl, RecordType.ToText(item.Set.Type), RDataText.Format(item.Set.Type, rdata)));
+                var written = NextRData(wire, ref at);
+                var r = item.Order switch
+                {
+                    RecordOrder.Rotated when set.Length > 1 => (n + (item.Rotation % set.Length)) % set.Length,
+                    RecordOrder.Shuffled when !item.Set.CompressNames => Written(set, used, written, n),
+                    _ => n,
+                };
+                used[r] = true;
+                records.Add(new LocalRecord(item.Owner?.ToString() ?? qname, item.Ttl, RecordType.ToText(item.Set.Type), RDataText.Format(item.Set.Type, set[r])));
             }
         }
 
         return records;
+    }
+
+    /// <summary>The first record not yet listed whose data is <paramref name="written"/>; <paramref name="n"/> if none.</summary>
+    private static int Written(RData[] set, bool[] used, ReadOnlySpan<byte> written, int n)
+    {
+        for (var i = 0; i < set.Length; i++)
+        {
+            if (!used[i] && set[i].Wire.SequenceEqual(written))
+            {
+                return i;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>The data of the resource record at <paramref name="at"/>, which then moves past it; empty past the end.</summary>
+    private static ReadOnlySpan<byte> NextRData(byte[] wire, ref int at)
+    {
+        var fixedPart = SkipName(wire, at);
+        if (fixedPart + 10 > wire.Length)
+        {
+            at = wire.Length;
+            return [];
+        }
+
+        var length = (wire[fixedPart + 8] << 8) | wire[fixedPart + 9];
+        var data = fixedPart + 10;
+        at = Math.Min(wire.Length, data + length);
+        return wire.AsSpan(data, at - data);
+    }
+
+    private static int SkipName(byte[] wire, int at)
+    {
+        while (at < wire.Length)
+        {
+            var length = wire[at];
+            if (length == 0)
+            {
+                return at + 1;
+            }
+
+            if ((length & 0xC0) == 0xC0)
+            {
+                return at + 2;
+            }
+
+            at += 1 + length;
+        }
+
+        return at;
     }
 
     /// <summary>

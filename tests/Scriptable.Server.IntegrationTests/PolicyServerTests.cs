@@ -50,6 +50,32 @@ public sealed class PolicyServerTests
         Assert.Contains(server.Logs.Messages, m => m.Contains("www.csx(1,35): error CS1002: ; expected", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// <c>ctx.Note($"...")</c> is not even formatted while serving (a value whose ToString throws changes nothing),
+    /// and is when someone asks why (the local server, as <c>scriptable query</c> and fixtures use it).
+    /// </summary>
+    [Fact]
+    public async Task Note_FormattedOnlyWhenSomeoneAsksWhy()
+    {
+        const string Policy = """
+            // scriptable: fallback=nxdomain
+            class Boom { public override string ToString() => throw new InvalidOperationException("formatted"); }
+            ctx.Note("plain text costs nothing either");
+            ctx.Note($"the client is {new Boom()}");
+            return Answer.Address("192.0.2.7");
+            """;
+        await using var server = await TestServer.StartWithFilesAsync([("example.org/www.csx", Policy)]);
+
+        Assert.Contains("192.0.2.7", await AnswerAsync(server, "www.example.org"), StringComparison.Ordinal);
+
+        using var local = Scriptable.Engine.Local.LocalServer.Load(server.Policies);
+        var answer = local.Ask(new Scriptable.Engine.Local.LocalQuestion("www.example.org"));
+        Assert.Equal("NXDOMAIN", answer.Rcode);
+        Assert.Equal("fallback", answer.Why.Source);
+        Assert.Contains("InvalidOperationException", answer.Why.PolicyNote, StringComparison.Ordinal);
+        Assert.Equal(["plain text costs nothing either"], answer.Why.Notes);
+    }
+
     [Fact]
     public async Task Save_ChangedPolicy_NewAnswerServed()
     {

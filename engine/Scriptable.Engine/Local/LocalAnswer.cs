@@ -23,8 +23,8 @@ public sealed record LocalRecord(string Owner, uint Ttl, string Type, string Dat
 /// <param name="Geo">What the geo databases (or stated facts) say of that address, or null when nothing.</param>
 public sealed record LocalExplanation(string Source, string? PolicyName, string? PolicyFile, int? PolicyRevision, string? PolicyNote, string LocatedBy, string? Geo)
 {
-    /// <summary>How the policy's pools picked (<c>pool.First over [#1 eu down, #2 na up]: #2 (na)</c>), in order; empty when none did.</summary>
-    public IReadOnlyList<string> Picks { get; init; } = [];
+    /// <summary>What the policy noted, in order: how each pool it asked picked (<c>pool.First over [#1 eu down, #2 na up]: #2 (na)</c>) and its own <c>ctx.Note(...)</c> lines.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>The health the question ran with (<c>eu down (stated), na unknown (not stated: counts as up)</c>), or null when the folder has no checks and none was stated.</summary>
     public string? Health { get; init; }
@@ -32,7 +32,7 @@ public sealed record LocalExplanation(string Source, string? PolicyName, string?
     /// <inheritdoc />
     public override string ToString() => string.Join("; ", Lines());
 
-    /// <summary>The explanation, one line per fact: who answered, where the client is, the health, each pool's pick.</summary>
+    /// <summary>The explanation, one line per fact: who answered, where the client is, the health, what the policy noted (pool picks, ctx.Note).</summary>
     public IReadOnlyList<string> Lines()
     {
         var who = Source switch
@@ -48,7 +48,7 @@ public sealed record LocalExplanation(string Source, string? PolicyName, string?
             lines.Add($"health: {Health}");
         }
 
-        lines.AddRange(Picks);
+        lines.AddRange(Notes);
         return lines;
     }
 }

@@ -459,7 +459,7 @@ public sealed class LocalServer : IDisposable
             : context.PolicyNote is null ? "policy" : "fallback";
         // Shown paths are cached: the current folder is a system call, and a distribution asks thousands of times.
         var file = binding is null ? null : _shownPaths.TryGetValue(binding.File, out var shown) ? shown : _shownPaths[binding.File] = ShownPath.Of(binding.File);
-        return new LocalExplanation(source, binding?.Owner.ToString(), file, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo) { Health = HealthText(question), Picks = context.PolicyTrace is { Count: > 0 } picks ? [.. picks] : [] };
+        return new LocalExplanation(source, binding?.Owner.ToString(), file, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo) { Health = HealthText(question), Notes = context.PolicyTrace is { Count: > 0 } notes ? [.. notes] : [] };
     }
 
     /// <summary>Unloads the compiled policies and closes the geo databases.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Scriptable.Engine.Pipeline;
 using Scriptable.Engine.Protocol;
 using Scriptable.Engine.Zones;
@@ -58,8 +59,30 @@ public sealed class PolicyContext
     /// <summary>True when someone asks why (<c>scriptable query</c>, fixtures): pools then note how they picked.</summary>
     internal bool Explaining => _source.Explain;
 
-    /// <summary>Notes how a pick was made, for the explanation (only while <see cref="Explaining"/>).</summary>
-    internal void Note(string note) => (_source.PolicyTrace ??= []).Add(note);
+    /// <summary>
+    /// Adds a line to the explanation of this answer (<c>scriptable query</c>'s WHY section, a failing fixture's
+    /// why lines, <c>QueryResult.Why</c>), after the lines of the pools asked so far. Costs nothing when serving:
+    /// an interpolated string is not even formatted unless someone asks why.
+    /// </summary>
+    public void Note(string text)
+    {
+        if (_source.Explain)
+        {
+            AddNote(text);
+        }
+    }
+
+    /// <summary>As <see cref="Note(string)"/>, for <c>ctx.Note($"override for {country}")</c>: formatted only when someone asks why.</summary>
+    public void Note([InterpolatedStringHandlerArgument("")] ref NoteHandler text)
+    {
+        if (_source.Explain)
+        {
+            AddNote(text.Text());
+        }
+    }
+
+    /// <summary>Adds a line to the explanation (only while <see cref="Explaining"/>).</summary>
+    internal void AddNote(string note) => (_source.PolicyTrace ??= []).Add(note);
 
     /// <summary>Prepares the context for one policy invocation.</summary>
     internal void Reset(QueryContext source, Zone zone, DnsName? owner, HealthMap health, TimeProvider time)

@@ -349,7 +349,7 @@ public sealed class Pool<T>
     {
         if (ctx.Explaining)
         {
-            ctx.Note(Describe(ctx, how, up, index));
+            ctx.AddNote(Describe(ctx, how, up, index));
         }
 
         return index < 0 ? _fallback! : _members[index].Item;

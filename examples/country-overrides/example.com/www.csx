@@ -15,5 +15,10 @@ static readonly Dictionary<string, Answer> ByContinent = new(StringComparer.Ordi
 static readonly Answer Elsewhere = Answer.Address("203.0.113.30").WithTtl(300);
 
 if (ctx.Query.Type != DnsType.A) return Answer.NoData;
-if (ctx.Geo.CountryCode is { } country && ByCountry.TryGetValue(country, out var special)) return special;
+if (ctx.Geo.CountryCode is { } country && ByCountry.TryGetValue(country, out var special))
+{
+    ctx.Note($"{country} is on the override list");   // shown by scriptable query and failing fixtures only
+    return special;
+}
+
 return ctx.Geo.ContinentCode is { } continent && ByContinent.TryGetValue(continent, out var regional) ? regional : Elsewhere;

@@ -145,6 +145,29 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_HealthYaml_ErrorsAtTheirPlaceAndExitOne_ElseCounted()
+    {
+        var policies = WritePolicies();
+        File.WriteAllText(Path.Combine(policies, "health.yaml"), "checks:\n  eu: { tcp: 127.0.0.1:5999, intervall: 2s }\n");
+        await using (var check = ServerProcess.Start(_directory, null, "check", policies))
+        {
+            Assert.True(await check.WaitForExitAsync(30000));
+            Assert.Equal(1, check.ExitCode);
+            Assert.Contains("health.yaml(2,30): error HLT012", check.Output, StringComparison.Ordinal);
+            Assert.Contains("did you mean 'interval'?", check.Output, StringComparison.Ordinal);
+            Assert.Contains("FAILED: health.yaml", check.Output, StringComparison.Ordinal);
+        }
+
+        File.WriteAllText(Path.Combine(policies, "health.yaml"), "checks:\n  eu: { tcp: 127.0.0.1:5999, interval: 2s }\n");
+        await using (var check = ServerProcess.Start(_directory, null, "check", policies))
+        {
+            Assert.True(await check.WaitForExitAsync(30000));
+            Assert.Equal(0, check.ExitCode);
+            Assert.Contains("ok: health.yaml: 1 checks, 0 groups", check.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Check_Policies_EscapesRejectedLegitCodeAccepted()
     {
         var policies = WritePolicies();

@@ -33,6 +33,9 @@ public sealed record LocalQuestion(string Name, string Type = "A")
     /// </summary>
     public IReadOnlyDictionary<string, HealthState>? Health { get; init; }
 
+    /// <summary>The checks of <see cref="Health"/> read from a running server (<c>scriptable query --live</c>), shown as live rather than stated.</summary>
+    public IReadOnlySet<string>? LiveChecks { get; init; }
+
     /// <summary>Operators' overrides (force up, force down, drain) by check or group name, applied on top of <see cref="Health"/>.</summary>
     public IReadOnlyDictionary<string, HealthOverrideKind>? Overrides { get; init; }
 

@@ -414,7 +414,9 @@ public sealed class LocalServer : IDisposable
         var parts = new List<string>();
         foreach (var check in names.Distinct())
         {
-            var state = question.Health?.TryGetValue(check, out var stated) == true ? stated.ToString().ToLowerInvariant() + " (stated)" : null;
+            var state = question.Health?.TryGetValue(check, out var stated) == true
+                ? stated.ToString().ToLowerInvariant() + (question.LiveChecks?.Contains(check) == true ? " (live)" : " (stated)")
+                : null;
             if (question.Overrides?.TryGetValue(check, out var kind) == true)
             {
                 state = $"{HealthMonitor.Effective(question.Health?.GetValueOrDefault(check) ?? HealthState.Unknown, kind).ToString().ToLowerInvariant()} (override {HealthOverride.KindText(kind)})";

@@ -5,9 +5,10 @@ using Scriptable.Engine.Policies;
 namespace Scriptable.Server.Cli;
 
 /// <summary>
-/// <c>scriptable check [DIR]</c>: loads every zone and compiles every policy of a folder, exactly as the
-/// server would, and reports every problem (<c>file:line: error</c> for zones, <c>file(line,col): error
-/// CSxxxx</c> for policies); exit code 1 on any error.
+/// <c>scriptable check [DIR]</c>: loads every zone, compiles every policy and reads the geo databases and
+/// <c>health.yaml</c> of a folder, exactly as the server would, and reports every problem (<c>file:line: error</c>
+/// for zones, <c>file(line,col): error CSxxxx</c> for policies, <c>health.yaml(line,col): error HLTxxx</c>);
+/// exit code 1 on any error.
 /// </summary>
 internal static class CheckCommand
 {
@@ -110,7 +111,27 @@ internal static class CheckCommand
             }
         }
 
-        policyErrors += geoErrors;
+        // health.yaml: what serve would refuse (and keep the running checks for), reported here first.
+        var healthErrors = 0;
+        if (reload.HealthResult is { } health)
+        {
+            foreach (var diagnostic in health.Diagnostics)
+            {
+                healthErrors += diagnostic.IsError ? 1 : 0;
+                errors.WriteLine(diagnostic);
+            }
+
+            if (healthErrors == 0)
+            {
+                output.WriteLine($"ok: health.yaml: {reload.Health.Checks.Count} checks, {reload.Health.Groups.Count} groups");
+            }
+            else
+            {
+                output.WriteLine("FAILED: health.yaml");
+            }
+        }
+
+        policyErrors += geoErrors + healthErrors;
         output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed, {result.Errors.Count} errors, {result.Warnings.Count} warnings; "
             + $"{policiesOk} policies compiled, {policiesFailed} failed, {policyErrors} errors");
         return result.Errors.Count > 0 || policyErrors > 0 ? 1 : 0;

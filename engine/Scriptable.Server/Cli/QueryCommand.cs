@@ -50,11 +50,15 @@ internal static class QueryCommand
         var tcp = new Option<bool>("--tcp") { Description = "Ask over TCP (no truncation)." };
         var dnssec = new Option<bool>("--dnssec") { Description = "Set the DNSSEC OK bit." };
         var noEdns = new Option<bool>("--no-edns") { Description = "Ask without EDNS (512-octet UDP limit)." };
+        var live = new Option<string?>("--live")
+        {
+            Description = "Use the health states a running server sees now, read from its admin endpoint (such as http://127.0.0.1:5380); --health wins.",
+        };
         var policies = new Option<string?>("--policies", "-p") { Description = "The policies folder (default ./policies, else the current folder if it holds zones, else the embedded default)." };
         var config = new Option<string?>("--config", "-c") { Description = "A JSON configuration file whose Policy and Geo sections apply (default: ./scriptable.json if present)." };
         var command = new Command("query", "Ask a policies folder one question in-process and explain the answer (a dry run: no socket, no probe).")
         {
-            name, type, client, ecs, health, overrides, geo, country, continent, asn, location, time, tcp, dnssec, noEdns, policies, config,
+            name, type, client, ecs, health, overrides, live, geo, country, continent, asn, location, time, tcp, dnssec, noEdns, policies, config,
         };
         command.SetAction(parse =>
         {
@@ -77,6 +81,18 @@ internal static class QueryCommand
                 Geo = Facts(parse.GetValue(country), parse.GetValue(continent), parse.GetValue(asn), parse.GetValue(location), errors),
                 Time = Time(parse.GetValue(time), errors),
             };
+            if (parse.GetValue(live) is { } admin && LiveHealth.Read(admin, options.Admin.Token, errors) is { } states)
+            {
+                // The live states, then the stated ones over them.
+                var merged = new Dictionary<string, HealthState>(states, StringComparer.Ordinal);
+                foreach (var (check, state) in question.Health ?? new Dictionary<string, HealthState>())
+                {
+                    merged[check] = state;
+                }
+
+                question = question with { Health = merged, LiveChecks = states.Keys.Where(k => question.Health?.ContainsKey(k) != true).ToHashSet(StringComparer.Ordinal) };
+            }
+
             foreach (var error in errors)
             {
                 Console.Error.WriteLine("scriptable: " + error);

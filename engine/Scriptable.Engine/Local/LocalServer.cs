@@ -297,7 +297,7 @@ public sealed class LocalServer : IDisposable
         int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
         var hasOpt = context.HasEdns ? 1 : 0;
         var plan = context.Plan;
-        var at = Count(4) == 1 ? SkipName(wire, 12) + 4 : wire.Length;
+        var at = Count(4) == 1 ? ResponseWire.SkipName(wire, 12) + 4 : wire.Length;
         return new LocalAnswer(
             ResponseCode.ToText(context.Rcode),
             (wire[2] & 0x04) != 0,
@@ -329,7 +329,7 @@ public sealed class LocalServer : IDisposable
                     return records;
                 }
 
-                var written = NextRData(wire, ref at);
+                var written = ResponseWire.NextRData(wire, ref at);
                 var r = item.Order switch
                 {
                     RecordOrder.Rotated when set.Length > 1 => (n + (item.Rotation % set.Length)) % set.Length,
@@ -356,43 +356,6 @@ public sealed class LocalServer : IDisposable
         }
 
         return n;
-    }
-
-    /// <summary>The data of the resource record at <paramref name="at"/>, which then moves past it; empty past the end.</summary>
-    private static ReadOnlySpan<byte> NextRData(byte[] wire, ref int at)
-    {
-        var fixedPart = SkipName(wire, at);
-        if (fixedPart + 10 > wire.Length)
-        {
-            at = wire.Length;
-            return [];
-        }
-
-        var length = (wire[fixedPart + 8] << 8) | wire[fixedPart + 9];
-        var data = fixedPart + 10;
-        at = Math.Min(wire.Length, data + length);
-        return wire.AsSpan(data, at - data);
-    }
-
-    private static int SkipName(byte[] wire, int at)
-    {
-        while (at < wire.Length)
-        {
-            var length = wire[at];
-            if (length == 0)
-            {
-                return at + 1;
-            }
-
-            if ((length & 0xC0) == 0xC0)
-            {
-                return at + 2;
-            }
-
-            at += 1 + length;
-        }
-
-        return at;
     }
 
     /// <summary>

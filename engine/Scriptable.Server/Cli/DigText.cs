@@ -27,7 +27,7 @@ internal static class DigText
         AddFlag(flags, wire[3], 0x10, "cd");
         int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
         text.Append(CultureInfo.InvariantCulture, $";; flags: {string.Join(' ', flags)}; QUERY: {Count(4)}, ANSWER: {Count(6)}, AUTHORITY: {Count(8)}, ADDITIONAL: {Count(10)}").AppendLine();
-        if (FindOpt(wire) is { } opt)
+        if (ResponseWire.FindOpt(wire) is { } opt)
         {
             text.AppendLine().AppendLine(";; OPT PSEUDOSECTION:");
             var udp = (wire[opt + 3] << 8) | wire[opt + 4];
@@ -35,7 +35,7 @@ internal static class DigText
             var doBit = (wire[opt + 7] & 0x80) != 0;
             text.Append(CultureInfo.InvariantCulture, $"; EDNS: version: {version}, flags:{(doBit ? " do" : "")}; udp: {udp}").AppendLine();
             // As dig: the ECS option the answer carries (the subnet as sent, its bits past the prefix cleared), not the text asked.
-            if (ClientSubnet(wire, opt) is { } subnet)
+            if (ResponseWire.ClientSubnet(wire, opt) is { } subnet)
             {
                 text.Append("; CLIENT-SUBNET: ").AppendLine(subnet);
             }
@@ -70,82 +70,5 @@ internal static class DigText
         {
             text.Append(CultureInfo.InvariantCulture, $"{record.Owner}\t{record.Ttl}\tIN\t{record.Type}\t{record.Data}").AppendLine();
         }
-    }
-
-    /// <summary>The answer's EDNS Client Subnet option (RFC 7871) as dig prints it, address/source/scope; or null.</summary>
-    private static string? ClientSubnet(byte[] wire, int opt)
-    {
-        var at = opt + 11;
-        var end = Math.Min(wire.Length, at + ((wire[opt + 9] << 8) | wire[opt + 10]));
-        while (at + 4 <= end)
-        {
-            var code = (wire[at] << 8) | wire[at + 1];
-            var length = (wire[at + 2] << 8) | wire[at + 3];
-            at += 4;
-            if (code == 8 && length >= 4 && at + length <= end)
-            {
-                var family = (wire[at] << 8) | wire[at + 1];
-                var address = new byte[family == 1 ? 4 : 16];
-                wire.AsSpan(at + 4, Math.Min(length - 4, address.Length)).CopyTo(address);
-                return string.Create(CultureInfo.InvariantCulture, $"{new System.Net.IPAddress(address)}/{wire[at + 2]}/{wire[at + 3]}");
-            }
-
-            at += length;
-        }
-
-        return null;
-    }
-
-    /// <summary>The offset of the OPT record (at its owner, the root's zero octet), or null.</summary>
-    private static int? FindOpt(byte[] wire)
-    {
-        var at = 12;
-        int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
-        for (var i = 0; i < Count(4); i++)
-        {
-            at = SkipName(wire, at) + 4;
-        }
-
-        var records = Count(6) + Count(8) + Count(10);
-        for (var i = 0; i < records && at < wire.Length; i++)
-        {
-            var owner = at;
-            at = SkipName(wire, at);
-            if (at + 10 > wire.Length)
-            {
-                return null;
-            }
-
-            var type = (wire[at] << 8) | wire[at + 1];
-            if (type == 41)
-            {
-                return owner;
-            }
-
-            at += 10 + ((wire[at + 8] << 8) | wire[at + 9]);
-        }
-
-        return null;
-    }
-
-    private static int SkipName(byte[] wire, int at)
-    {
-        while (at < wire.Length)
-        {
-            var length = wire[at];
-            if (length == 0)
-            {
-                return at + 1;
-            }
-
-            if ((length & 0xC0) == 0xC0)
-            {
-                return at + 2;
-            }
-
-            at += 1 + length;
-        }
-
-        return at;
     }
 }

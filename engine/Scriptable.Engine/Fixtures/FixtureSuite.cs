@@ -192,7 +192,11 @@ public sealed class FixtureSuite : IDisposable
         return uncovered;
     }
 
-    /// <summary>The name of the policy beside a fixture file (<c>www.fixtures.yaml</c> and <c>www.csx</c>), or null.</summary>
+    /// <summary>
+    /// The name of the policy beside a fixture file (<c>www.fixtures.yaml</c> and <c>www.csx</c>); else, when the
+    /// file's folder holds exactly one policy answering one name, that name (a file of extra cases such as
+    /// <c>more.fixtures.yaml</c> beside the only policy); else null.
+    /// </summary>
     private static string? DefaultName(LocalServer? server, string fixtureFile)
     {
         var policy = Path.GetFullPath(fixtureFile[..^FixtureFile.Suffix.Length] + ".csx");
@@ -205,15 +209,25 @@ public sealed class FixtureSuite : IDisposable
             return File.Exists(policy) && zone.Length > 0 ? (label == "@" ? zone : $"{label}.{zone}") + "." : null;
         }
 
+        var folder = Path.GetDirectoryName(policy);
+        string? only = null;
+        var inFolder = 0;
         foreach (var binding in server.Loaded.Policies.Policies.Bindings)
         {
-            if (string.Equals(Path.GetFullPath(binding.File), policy, StringComparison.Ordinal))
+            var file = Path.GetFullPath(binding.File);
+            if (string.Equals(file, policy, StringComparison.Ordinal))
             {
                 return binding.Owner.ToString();
             }
+
+            if (string.Equals(Path.GetDirectoryName(file), folder, StringComparison.Ordinal))
+            {
+                inFolder++;
+                only = binding.Owner.ToString();
+            }
         }
 
-        return null;
+        return inFolder == 1 ? only : null;
     }
 
     /// <summary>Unloads the folder's policies.</summary>

@@ -74,6 +74,29 @@ public sealed class FixtureSuiteTests : IDisposable
     }
 
     [Fact]
+    public void Load_AFileNamedAfterNoPolicy_AsksTheFoldersOnlyPolicy_ElseSaysToName()
+    {
+        const string More = "cases:\n  - case: more\n    expect: { answer: [A 192.0.2.10] }\n";
+        _temp.Write("example.org/www.csx", Www);
+        _temp.Write("example.org/more.fixtures.yaml", More);
+        using (var suite = FixtureSuite.Load(_temp.Path))
+        {
+            var outcome = Assert.Single(suite.Run().Outcomes);
+            Assert.Equal("www.example.org.", outcome.Case.Question.Name);
+            Assert.Equal(FixtureStatus.Passed, outcome.Status);
+        }
+
+        // Two policies in the folder: which one is meant is not guessed.
+        _temp.Write("example.org/api.csx", Api);
+        using (var suite = FixtureSuite.Load(_temp.Path))
+        {
+            var file = Assert.Single(suite.Files);
+            Assert.True(file.HasErrors);
+            Assert.Contains(file.Diagnostics, d => d.ToString().Contains("error FIX006: the case asks no name", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Run_Filter_RunsOnlyTheCasesItKeeps_AndReportsNoUncoveredPolicy()
     {
         _temp.Write("example.org/www.csx", Www);

@@ -40,6 +40,7 @@ public sealed class LocalServer : IDisposable
         _pipeline = new QueryPipeline(new ServerSnapshot(loaded.Zones, new DnsConfig(), loaded.Policies.Policies, HealthMap.Empty, loaded.Geo.Databases), NullLogger.Instance, _time);
         _context = _pipeline.CreateContext();
         _context.Explain = true;
+        _context.Isolated = true;
     }
 
     /// <summary>The folder's zones, policies, geo databases and health checks as loaded.</summary>

@@ -143,6 +143,12 @@ internal sealed class QueryContext
     /// </summary>
     public bool Explain { get; set; }
 
+    /// <summary>
+    /// True when each question stands alone (the local server, where questions are test cases, not traffic): a
+    /// policy stopped for time is not benched for the next second, so one case cannot change the next one's answer.
+    /// </summary>
+    public bool Isolated { get; set; }
+
     /// <summary>With <see cref="Explain"/>: what happened in the policy (its fallback and why), or null when it answered.</summary>
     public string? PolicyNote { get; set; }
 

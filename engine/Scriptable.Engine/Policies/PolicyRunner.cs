@@ -73,7 +73,7 @@ internal sealed partial class PolicyRunner
         {
             // Framework code may wrap the stop (a comparer inside List.Sort, a type initialiser).
             stats.CountBudgetStop();
-            if (stop.Kind == BudgetKind.Time)
+            if (stop.Kind == BudgetKind.Time && !query.Isolated)
             {
                 version.Trip(Stopwatch.GetTimestamp() + BenchTicks);
             }

@@ -450,6 +450,29 @@ public sealed class FixtureRunnerTests : IDisposable
     // ---- Fallback --------------------------------------------------------------------------------
 
     [Fact]
+    public void LoopingPolicy_FallsBackOnTime_AndTheNextCaseIsNotBenched()
+    {
+        // On a server a policy stopped for time is benched for a second; cases stand alone, in any order.
+        var run = RunWww(
+            "// scriptable: fallback=static\nif (ctx.Query.Type == DnsType.TXT) { while (true) { } }\nreturn Answer.Address(\"192.0.2.1\");\n",
+            """
+              - case: a loop falls back to the zone
+                type: TXT
+                expect: { answered-by: fallback }
+              - case: the next question is answered by the policy
+                expect: { answer: [A 192.0.2.1], answered-by: policy }
+              - case: and the loop again
+                type: TXT
+                expect: { answered-by: fallback }
+            """);
+
+        AssertPassed(run, "a loop falls back to the zone");
+        AssertPassed(run, "the next question is answered by the policy");
+        AssertPassed(run, "and the loop again");
+        Assert.Contains("BudgetExceededException", Outcome(run, "and the loop again").Answer!.Why.PolicyNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ThrowingPolicy_AnswersItsFallback_AndTheWhySaysWhy()
     {
         var run = RunWww(

@@ -15,7 +15,7 @@ public sealed class ExampleMutationTests
     private static void RunMutant(string example, string policy, string from, string to, Action<FixtureRun, IReadOnlyList<FixtureCase>> check)
     {
         using var temp = new TempFolder();
-        Copy(RepositoryPaths.Combine("examples", example), temp.Path);
+        FolderCopy.Tree(RepositoryPaths.Combine("examples", example), temp.Path);
         var file = Path.Combine(temp.Path, policy);
         var text = File.ReadAllText(file);
         Assert.True(Occurrences(text, from) == 1, $"'{from}' occurs {Occurrences(text, from)} times in {policy}, not once");
@@ -31,18 +31,6 @@ public sealed class ExampleMutationTests
 
     private static int Occurrences(string text, string value) => (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 
-    private static void Copy(string from, string to)
-    {
-        foreach (var directory in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-        {
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
-        }
-
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-        }
-    }
 
     /// <summary>Every record a case expects, in any section, as written.</summary>
     private static IEnumerable<ExpectedRecord> Expected(FixtureCase fixture)

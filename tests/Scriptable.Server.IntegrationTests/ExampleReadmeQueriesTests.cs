@@ -38,7 +38,7 @@ public sealed partial class ExampleReadmeQueriesTests
         // The commands use no quoting: words are split on spaces, as the shell would split them.
         var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("scriptable", words[0]);
-        var (exit, output) = await TestCommandTests.RunAsync(RepositoryPaths.Root, words[1..]);
+        var (exit, output) = await ServerProcess.RunAsync(RepositoryPaths.Root, words[1..]);
         Assert.True(exit == 0, $"{readme}: {command} exited {exit}\n{output}");
 
         var printed = output.Split('\n');

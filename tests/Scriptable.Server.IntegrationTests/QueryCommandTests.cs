@@ -24,7 +24,7 @@ public sealed class QueryCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private Task<(int Exit, string Output)> Query(params string[] args) =>
-        TestCommandTests.RunAsync(_directory, ["query", .. args, "--geo", _geo, "--policies", _policies]);
+        ServerProcess.RunAsync(_directory, ["query", .. args, "--geo", _geo, "--policies", _policies]);
 
     /// <summary>The lines of the ANSWER SECTION, each split on whitespace.</summary>
     private static List<string[]> AnswerSection(string output)
@@ -131,8 +131,8 @@ public sealed class QueryCommandTests : IDisposable
     [Fact]
     public async Task MissingNameOrFolder_OneLineError_ExitTwo()
     {
-        var (exit, output) = await TestCommandTests.RunAsync(_directory, "query");
-        var (folderExit, folderOutput) = await TestCommandTests.RunAsync(_directory, "query", "www.example.com", "--policies", "/nonexistent/folder");
+        var (exit, output) = await ServerProcess.RunAsync(_directory, "query");
+        var (folderExit, folderOutput) = await ServerProcess.RunAsync(_directory, "query", "www.example.com", "--policies", "/nonexistent/folder");
 
         Assert.True(exit == 2, output);
         Assert.Equal("scriptable query: Required argument 'name' missing for command: 'query'.", Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));

@@ -37,7 +37,7 @@ public sealed class QueryLiveTests
         await WaitForStatesAsync(server, "\"name\":\"eu\"", "\"state\":\"up\"");
 
         // Both up: Europe, and the WHY says the states came from the server.
-        var (exit, output) = await TestCommandTests.RunAsync(server.Policies, "query", "www.example.org", "--policies", server.Policies, "--live", server.Admin!.ToString());
+        var (exit, output) = await ServerProcess.RunAsync(server.Policies, "query", "www.example.org", "--policies", server.Policies, "--live", server.Admin!.ToString());
         Assert.True(exit == 0, output);
         Assert.Matches(@"(?m)^www\.example\.org\.\t\d+\tIN\tA\t198\.51\.100\.20$", output);
         Assert.Contains(";; health: eu up (live), na up (live)", output, StringComparison.Ordinal);
@@ -45,13 +45,13 @@ public sealed class QueryLiveTests
         // An operator drains eu on the server: the dry run follows, and a stated state still wins.
         using var put = await Http.PutAsync(new Uri(server.Admin, "health/eu/override"), new StringContent("{\"state\": \"drain\"}", Encoding.UTF8, "application/json"));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
-        (exit, output) = await TestCommandTests.RunAsync(server.Policies, "query", "www.example.org", "--policies", server.Policies, "--live", server.Admin.ToString());
+        (exit, output) = await ServerProcess.RunAsync(server.Policies, "query", "www.example.org", "--policies", server.Policies, "--live", server.Admin.ToString());
         Assert.True(exit == 0, output);
         Assert.Matches(@"(?m)^www\.example\.org\.\t\d+\tIN\tA\t192\.0\.2\.10$", output);
         Assert.Contains("eu draining (live)", output, StringComparison.Ordinal);
         Assert.Contains(";; pool.First over [#1 eu draining, #2 na up]: #2 (na)", output, StringComparison.Ordinal);
 
-        (exit, output) = await TestCommandTests.RunAsync(server.Policies, "query", "www.example.org", "--policies", server.Policies, "--live", server.Admin.ToString(), "--health", "eu=up");
+        (exit, output) = await ServerProcess.RunAsync(server.Policies, "query", "www.example.org", "--policies", server.Policies, "--live", server.Admin.ToString(), "--health", "eu=up");
         Assert.True(exit == 0, output);
         Assert.Matches(@"(?m)^www\.example\.org\.\t\d+\tIN\tA\t198\.51\.100\.20$", output);
         Assert.Contains(";; health: eu up (stated), na up (live)", output, StringComparison.Ordinal);
@@ -61,7 +61,7 @@ public sealed class QueryLiveTests
     public async Task Live_NothingListening_OneLineErrorExitTwo()
     {
         var port = FreePorts.Next();
-        var (exit, output) = await TestCommandTests.RunAsync(RepositoryPaths.Root, "query", "www.example.com", "--policies", "examples/geo-failover", "--live", $"127.0.0.1:{port}");
+        var (exit, output) = await ServerProcess.RunAsync(RepositoryPaths.Root, "query", "www.example.com", "--policies", "examples/geo-failover", "--live", $"127.0.0.1:{port}");
         Assert.Equal(2, exit);
         Assert.Contains($"scriptable: --live: http://127.0.0.1:{port}/health could not be read: ", output, StringComparison.Ordinal);
     }

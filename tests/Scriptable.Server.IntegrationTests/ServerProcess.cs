@@ -96,6 +96,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return await _listening.Task;
     }
 
+    /// <summary>Runs <c>scriptable args</c> (a tool: test, query, check) in <paramref name="workingDirectory"/> to its end, within 3 minutes.</summary>
+    public static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args)
+    {
+        await using var process = Start(workingDirectory, null, args);
+        Assert.True(await process.WaitForExitAsync(180000), "scriptable " + string.Join(' ', args) + " did not exit\n" + process.Output);
+        return (process.ExitCode, process.Output.ReplaceLineEndings("\n"));
+    }
+
     /// <summary>Waits for exit; false on timeout.</summary>
     public async Task<bool> WaitForExitAsync(int timeoutMs)
     {

@@ -23,29 +23,14 @@ public sealed partial class TestCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>Runs <c>scriptable args</c> in <paramref name="workingDirectory"/> to its end.</summary>
-    internal static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args)
-    {
-        await using var process = ServerProcess.Start(workingDirectory, null, args);
-        Assert.True(await process.WaitForExitAsync(180000), "scriptable " + string.Join(' ', args) + " did not exit\n" + process.Output);
-        return (process.ExitCode, process.Output.ReplaceLineEndings("\n"));
-    }
-
-    internal static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
+    private static Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args) =>
+        ServerProcess.RunAsync(workingDirectory, args);
 
     /// <summary>geo-failover copied to the temp folder, with Europe's IPv4 address 198.51.100.20 changed to .21.</summary>
     private string BrokenGeoFailover()
     {
         var copy = Path.Combine(_directory, "geo-failover");
-        CopyFolder(RepositoryPaths.Combine("examples", "geo-failover"), copy);
+        FolderCopy.Tree(RepositoryPaths.Combine("examples", "geo-failover"), copy);
         var policy = Path.Combine(copy, "example.com", "www.csx");
         var text = File.ReadAllText(policy);
         Assert.Contains("\"198.51.100.20\"", text, StringComparison.Ordinal);

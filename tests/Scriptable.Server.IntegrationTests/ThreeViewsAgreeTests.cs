@@ -240,18 +240,7 @@ internal sealed partial class ThreeViews(ITestOutputHelper output, string? share
     private static string CopyExample(string folder, IReadOnlyDictionary<string, TestHttpServer> backends)
     {
         var example = RepositoryPaths.Combine("examples", "geo-failover");
-        foreach (var file in Directory.EnumerateFiles(example, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(example, file);
-            if (relative.EndsWith(".fixtures.yaml", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var target = Path.Combine(folder, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        FolderCopy.Tree(example, folder, skip: relative => relative.EndsWith(".fixtures.yaml", StringComparison.Ordinal));
 
         // The example's checks, probing the backends started here, quickly; the folder's other views state health.
         var health = File.ReadAllText(Path.Combine(example, "health.yaml"));
@@ -290,11 +279,10 @@ internal sealed partial class ThreeViews(ITestOutputHelper output, string? share
         }
 
         File.WriteAllText(Path.Combine(folder, "example.com", "www.fixtures.yaml"), yaml.ToString());
-        await using var test = ServerProcess.Start(work, null, "test", folder, "--strict");
-        Assert.True(await test.WaitForExitAsync(180000), "scriptable test did not finish in 3 minutes:\n" + test.Output);
-        Output.WriteLine(test.Output.Split('\n').LastOrDefault(l => l.Contains("passed", StringComparison.Ordinal)) ?? "");
-        Assert.True(test.ExitCode == 0, $"scriptable test exited {test.ExitCode}:\n{test.Output}");
-        Assert.Contains($"{rows.Count} passed, 0 failed, 0 skipped", test.Output, StringComparison.Ordinal);
+        var (exit, output) = await ServerProcess.RunAsync(work, "test", folder, "--strict");
+        Output.WriteLine(output.Split('\n').LastOrDefault(l => l.Contains("passed", StringComparison.Ordinal)) ?? "");
+        Assert.True(exit == 0, $"scriptable test exited {exit}:\n{output}");
+        Assert.Contains($"{rows.Count} passed, 0 failed, 0 skipped", output, StringComparison.Ordinal);
     }
 
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -126,35 +125,15 @@ public sealed partial class WalkthroughTests : IDisposable
         return adapted;
     }
 
-    private async Task<(int Exit, string Output, string Error)> RunBash(string script)
+    private Task<(int Exit, string Output, string Error)> RunBash(string script)
     {
         var home = Directory.CreateDirectory(Path.Combine(_root, "home")).FullName;
-        var start = new ProcessStartInfo("bash", ["--noprofile", "--norc", "-s"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["HOME"] = home;
-        start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(script);
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the walk-through did not finish in 3 minutes:\n{await output}\n{await error}");
-        }
-
-        return (process.ExitCode, await output, await error);
+        return ExternalTool.RunAsync(
+            "bash",
+            ["--noprofile", "--norc", "-s"],
+            TimeSpan.FromMinutes(3),
+            input: script,
+            environment: new Dictionary<string, string> { ["HOME"] = home, ["DOTNET_NOLOGO"] = "1" });
     }
 
     private static string[] SplitByBlock(string output, int count)

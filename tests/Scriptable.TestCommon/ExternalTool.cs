@@ -24,11 +24,16 @@ public static class ExternalTool
     public static string Require(string name) =>
         Find(name) ?? throw new InvalidOperationException($"'{name}' is not installed: run scripts/setup.sh (the README's test command does).");
 
-    /// <summary>Runs a tool to completion (bounded) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string name, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs a tool to completion (bounded) and returns its exit code and output; <paramref name="input"/> is written
+    /// to its standard input, <paramref name="environment"/> set over the test's own.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string name, IEnumerable<string> arguments, TimeSpan? timeout = null, string? input = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Require(name))
         {
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -38,9 +43,20 @@ public static class ExternalTool
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
+
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
         try
         {
@@ -49,7 +65,7 @@ public static class ExternalTool
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{name} {string.Join(' ', arguments)}' did not finish in time.");
+            throw new TimeoutException($"'{name} {string.Join(' ', arguments)}' did not finish in time; it printed:\n{await output}\n{await error}");
         }
 
         return (process.ExitCode, await output, await error);

@@ -247,7 +247,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private void LoadOverrides()
     {
         var file = new FileInfo(OverridesFile);
-        var stamp = file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : "";
+        var stamp = Stamp(file);
         if (stamp == _overridesStamp)
         {
             return;
@@ -281,9 +281,11 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     {
         _health.SetOverride(name, value);
         HealthOverrideStore.Save(OverridesFile, _health.Overrides);
-        var file = new FileInfo(OverridesFile);
-        _overridesStamp = file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : "";
+        _overridesStamp = Stamp(new FileInfo(OverridesFile));
     }
+
+    /// <summary>What tells a change of the overrides file: its size and time, or empty when it is absent.</summary>
+    private static string Stamp(FileInfo file) => file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : "";
 
     private void LogHealthConfig(HealthConfigResult? result)
     {

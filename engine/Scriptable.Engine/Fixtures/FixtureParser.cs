@@ -307,11 +307,7 @@ public static class FixtureParser
     private static bool IsLooseSubnet(string text)
     {
         // 81.2.69.160/24 has host bits set: dig sends it so, and the server masks it. Accept it likewise.
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0
-            && LocalServer.TryParseAddress(text[..slash], out var address)
-            && int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix)
-            && prefix <= address.GetAddressBytes().Length * 8;
+        return LocalServer.TryParseSubnet(text, out var address, out var prefix) && prefix <= address.GetAddressBytes().Length * 8;
     }
 
     private static GeoFacts? ReadGeo(Context context, (YamlScalar Key, YamlNode Value) entry)

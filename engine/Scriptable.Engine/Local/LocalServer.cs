@@ -263,10 +263,23 @@ public sealed class LocalServer : IDisposable
         return [.. packet];
     }
 
+    /// <summary>
+    /// Parses <c>address/prefix</c> as dig takes it: host bits past the prefix are allowed (the server masks them);
+    /// the prefix is not checked against the address's length.
+    /// </summary>
+    internal static bool TryParseSubnet(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address, out byte prefix)
+    {
+        address = null;
+        prefix = 0;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0
+            && TryParseAddress(text[..slash], out address)
+            && byte.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix);
+    }
+
     private static byte[] EcsOption(string subnet)
     {
-        var slash = subnet.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || !TryParseAddress(subnet[..slash], out var address) || !byte.TryParse(subnet[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
+        if (!TryParseSubnet(subnet, out var address, out var prefix))
         {
             throw new ArgumentException($"'{subnet}' is not a subnet such as 192.0.2.0/24.");
         }

@@ -427,23 +427,13 @@ public static class FixtureParser
         var states = new Dictionary<string, HealthState>(StringComparer.Ordinal);
         foreach (var (key, value) in context.Pairs(entry, "'health' is a mapping of check names to states (eu: down)"))
         {
-            switch (value.ToLowerInvariant())
+            if (LocalQuestion.TryParseState(value, out var state))
             {
-                case "up":
-                    states[key.Value] = HealthState.Up;
-                    break;
-                case "down":
-                    states[key.Value] = HealthState.Down;
-                    break;
-                case "draining" or "drain":
-                    states[key.Value] = HealthState.Draining;
-                    break;
-                case "unknown":
-                    states[key.Value] = HealthState.Unknown;
-                    break;
-                default:
-                    context.Error(key, FixtureDiagnosticIds.BadValue, $"'{value}' is not a health state: up, down, draining or unknown");
-                    break;
+                states[key.Value] = state;
+            }
+            else
+            {
+                context.Error(key, FixtureDiagnosticIds.BadValue, $"'{value}' is not a health state: up, down, draining or unknown");
             }
         }
 

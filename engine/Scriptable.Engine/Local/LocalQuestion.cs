@@ -47,4 +47,27 @@ public sealed record LocalQuestion(string Name, string Type = "A")
 
     /// <summary>The time policies see in <c>ctx.Now</c>; null is the real time.</summary>
     public DateTimeOffset? Time { get; init; }
+
+    /// <summary>A stated health state as written in fixtures and on the command line: up, down, draining (or drain), unknown; any case.</summary>
+    internal static bool TryParseState(string text, out HealthState state)
+    {
+        switch (text.ToLowerInvariant())
+        {
+            case "up":
+                state = HealthState.Up;
+                return true;
+            case "down":
+                state = HealthState.Down;
+                return true;
+            case "draining" or "drain":
+                state = HealthState.Draining;
+                return true;
+            case "unknown":
+                state = HealthState.Unknown;
+                return true;
+            default:
+                state = default;
+                return false;
+        }
+    }
 }

@@ -187,14 +187,7 @@ internal static class QueryCommand
         return result;
     }
 
-    private static HealthState? ParseState(string text) => text.ToLowerInvariant() switch
-    {
-        "up" => HealthState.Up,
-        "down" => HealthState.Down,
-        "draining" or "drain" => HealthState.Draining,
-        "unknown" => HealthState.Unknown,
-        _ => null,
-    };
+    private static HealthState? ParseState(string text) => LocalQuestion.TryParseState(text, out var state) ? state : null;
 
     private static HealthOverrideKind? ParseOverride(string text) => HealthOverride.TryParseKind(text, out var kind) ? kind : null;
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# scripts/setup.sh [--geo] - install what the tests and the load benchmark need on
+# scripts/setup.sh [--run] - install what the tests and the load benchmark need on
 # Debian 12 (bookworm) that already has the .NET SDK:
 #   dig (bind9-dnsutils), kdig (knot-dnsutils), knotd + knotc (knot: a reference
-#   server the tests start themselves), dnsperf, curl;
+#   server the tests start themselves), dnsperf, curl, systemd-analyze (systemd:
+#   the install tests verify the unit; systemd need not run), setpriv (util-linux:
+#   they run the unit's command as its user), chromium (the status page tests);
+#   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
+#   tests' readers;
 # then the public country database of the default policies folder
-# (scripts/geo-db.sh, into policies/_geo/). With --geo: only curl and the database
-# (what scripts/run.sh needs).
+# (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
+# database (what scripts/run.sh and the README's first queries need).
 #
 # Idempotent and quick when everything is there: it only looks the commands up,
 # and runs `apt-get update` + `apt-get install` only for what is missing. Runs
@@ -28,9 +32,15 @@ NEEDS=(
   "knotc knot"
   "dnsperf dnsperf"
   "curl curl"
+  "systemd-analyze systemd"
+  "setpriv util-linux"
+  "chromium chromium"
+  "fstrm_capture fstrm-bin"
+  "dnstap-ldns dnstap-ldns"
+  "protoc protobuf-compiler"
 )
-if [[ "${1:-}" == --geo ]]; then
-  NEEDS=("curl curl")
+if [[ "${1:-}" == --run ]]; then
+  NEEDS=("curl curl" "dig bind9-dnsutils")
 fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "reload")
     return await ReloadLatency.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "ilpass")
+{
+    return IlPassCost.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "health")
 {
     return await HealthLoad.RunAsync(args[1..]);

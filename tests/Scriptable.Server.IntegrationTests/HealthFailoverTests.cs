@@ -25,6 +25,9 @@ public sealed class HealthFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     private readonly TestHttpServer _eu = new();
     private readonly TestHttpServer _other = new();
     private readonly TempFolder _folder = new();
+
+    // One state directory for the class's servers: a restarted server finds the overrides its predecessor kept there.
+    private readonly string _state = Directory.CreateTempSubdirectory("scriptable-kept-state-").FullName;
     private volatile bool _euUp = true;
 
     public Task InitializeAsync()
@@ -49,12 +52,14 @@ public sealed class HealthFailoverTests(ITestOutputHelper output) : IAsyncLifeti
         await _eu.DisposeAsync();
         await _other.DisposeAsync();
         _folder.Dispose();
+        Directory.Delete(_state, recursive: true);
     }
 
     private Task<TestServer> StartAsync() => TestServer.StartInFolderAsync(_folder.Path, o =>
     {
         o.Admin = new AdminConfig { Listen = "127.0.0.1:0" };
         o.RescanSeconds = 60;
+        o.StateDirectory = _state;
     });
 
     private static async Task<string> EuropeanClientGetsAsync(TestServer server)
@@ -112,7 +117,10 @@ public sealed class HealthFailoverTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal("maintenance", eu.GetProperty("override").GetProperty("reason").GetString());
         }
 
-        // A new server process reads the overrides file: the check stays forced down.
+        // A new server reads the overrides file, kept in the state directory (not in the policies folder, where git
+        // would see it and a build embed it): the check stays forced down.
+        Assert.True(File.Exists(Path.Combine(_state, "health-overrides.json")));
+        Assert.False(File.Exists(Path.Combine(_folder.Path, "health-overrides.json")));
         await using (var restarted = await StartAsync())
         {
             Assert.Equal(NorthAmerica, await EuropeanClientGetsAsync(restarted));
@@ -123,6 +131,23 @@ public sealed class HealthFailoverTests(ITestOutputHelper output) : IAsyncLifeti
             var metrics = await Http.GetStringAsync(new Uri(restarted.Admin!, "metrics"));
             Assert.Contains("scriptable_health_state{health_check=\"eu\"} 1", metrics, StringComparison.Ordinal);
         }
+    }
+
+    // Earlier versions kept the overrides in the policies folder: the first start moves them to the state directory.
+    [Fact]
+    public async Task Override_KeptInThePoliciesFolderByAnEarlierVersion_MovesToTheStateDirectory()
+    {
+        var former = Path.Combine(_folder.Path, "health-overrides.json");
+        Engine.Health.HealthOverrideStore.Save(former, new Dictionary<string, Engine.Health.HealthOverride>
+        {
+            ["eu"] = new(Engine.Health.HealthOverrideKind.ForceDown, null, "moved", DateTimeOffset.UtcNow),
+        });
+
+        await using var server = await StartAsync();
+
+        Assert.Equal(NorthAmerica, await EuropeanClientGetsAsync(server));
+        Assert.True(File.Exists(Path.Combine(_state, "health-overrides.json")));
+        Assert.Contains(server.Logs.Messages, m => m.Contains("1 health override(s) moved from", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -100,6 +100,34 @@ public sealed class KnotComparisonTests(KnotComparisonTests.Servers servers) : I
         Assert.Equal(Responses.HeaderRcode(theirs), Responses.HeaderRcode(ours));
     }
 
+    /// <summary>
+    /// Opcodes neither server implements (NOTIFY and UPDATE are knotd's own: it answers them NOTAUTH or FORMERR, we
+    /// NOTIMP), with and without a question, RD and CD set: the same rcode, every header flag (RD kept, CD cleared)
+    /// and the same section counts.
+    /// </summary>
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(6, true)]
+    [InlineData(15, true)]
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(15, false)]
+    public async Task Opcode_HeaderSameAsKnot(int opcode, bool question)
+    {
+        var query = RawQuery.Build("www.example.org", RecordType.A, opcode: opcode, recursionDesired: true, checkingDisabled: true);
+        if (!question)
+        {
+            query = RawQuery.WithCounts(query[..12], 0, 0, 0, 0);
+        }
+
+        var ours = (await servers.Ours.UdpAsync(query))!;
+        var theirs = (await DnsWire.UdpAsync(servers.Knot.EndPoint, query))!;
+
+        Assert.Equal(Convert.ToHexString(theirs.AsSpan(2, 10)), Convert.ToHexString(ours.AsSpan(2, 10)));
+    }
+
     /// <summary>Rcode, the flags that matter, and every section as sorted record text.</summary>
     private static string Describe(DnsMessage message)
     {

@@ -44,18 +44,25 @@ public sealed partial class ReadmeExamplesTests
     [MemberData(nameof(JsonBlocks))]
     public void ConfigExample_BindsToServerOptionsWithNoUnknownKey(string file, int line, string text)
     {
+        // As the server reads it: every key at every level is a setting.
         var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text))).Build();
-        var known = typeof(ServerOptions).GetProperties().Select(p => p.Name).Append("Logging").ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var section in configuration.GetChildren())
-        {
-            Assert.True(known.Contains(section.Key), $"{file}:{line}: '{section.Key}' is not a setting");
-        }
-
-        var options = configuration.Get<ServerOptions>()!;
+        var errors = new List<string>();
+        var options = ConfigurationCheck.Bind(configuration, errors);
+        Assert.True(options is not null, $"{file}:{line}: " + string.Join("; ", errors));
         foreach (var listen in options.Listen)
         {
             Assert.True(ListenAddress.TryParse(listen, out _, out var error), $"{file}:{line}: {error}");
         }
+    }
+
+    [Fact]
+    public void MainReadme_EveryDocumentedVariableIsASetting()
+    {
+        var readme = File.ReadAllText(Path.Combine(s_root, "README.md"));
+        var documented = VariablePattern().Matches(readme).Select(m => m.Groups[1].Value.Replace("__", ":", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.True(documented.Count > 10, string.Join(", ", documented));
+        Assert.All(documented, path => Assert.True(ConfigurationCheck.IsSetting(path), $"README.md documents SCRIPTABLE_{path.Replace(":", "__", StringComparison.Ordinal)}, which is not a setting"));
+        Assert.False(ConfigurationCheck.IsSetting("Policy:Trial:Questons"));
     }
 
     [Fact]
@@ -111,4 +118,7 @@ public sealed partial class ReadmeExamplesTests
 
     [GeneratedRegex(@"`(--[a-z][a-z-]+)")]
     private static partial Regex OptionPattern();
+
+    [GeneratedRegex(@"`SCRIPTABLE_([A-Za-z_0-9]+)`")]
+    private static partial Regex VariablePattern();
 }

@@ -12,6 +12,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private string? _ownedState;
+
     private ServerProcess(Process process)
     {
         _process = process;
@@ -52,30 +54,41 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet scriptable.dll args</c> in a working directory (admin endpoint off unless the environment turns it on).</summary>
-    public static ServerProcess Start(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    public static ServerProcess Start(string workingDirectory, IDictionary<string, string>? environment, params string[] args) =>
+        StartProgram("dotnet", [ProgramPath, .. args], workingDirectory, environment);
+
+    /// <summary>Starts another program that becomes the server (<c>bash scripts/run.sh</c>), with the same environment rules.</summary>
+    public static ServerProcess StartProgram(string file, IReadOnlyList<string> args, string workingDirectory, IDictionary<string, string>? environment)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(file)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ProgramPath);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        // Tests run servers side by side: no admin endpoint unless a test asks for one.
+        // Tests run servers side by side: no admin endpoint unless a test asks for one, and a state directory of
+        // their own (deleted with the process) unless the test gives one.
         start.Environment["SCRIPTABLE_Admin__Listen"] = "off";
+        string? ownedState = null;
+        if (environment?.ContainsKey("SCRIPTABLE_StateDirectory") != true)
+        {
+            ownedState = TestServer.NewStateDirectory();
+            start.Environment["SCRIPTABLE_StateDirectory"] = ownedState;
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = start };
-        var server = new ServerProcess(process);
+        var server = new ServerProcess(process) { _ownedState = ownedState };
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.Start();
@@ -85,7 +98,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for the first "Listening on" line and returns its address.</summary>
-    public async Task<IPEndPoint> WaitListeningAsync(int timeoutMs = 30000)
+    public async Task<IPEndPoint> WaitListeningAsync(int timeoutMs = 120000)
     {
         var done = await Task.WhenAny(_listening.Task, Task.Delay(timeoutMs), _process.WaitForExitAsync());
         if (done != _listening.Task)
@@ -136,6 +149,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_ownedState is not null)
+        {
+            try
+            {
+                Directory.Delete(_ownedState, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private void OnLine(string? line)

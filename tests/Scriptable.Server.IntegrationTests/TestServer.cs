@@ -24,6 +24,12 @@ public sealed class TestServer : IAsyncDisposable
         _ownsFolder = ownsFolder;
     }
 
+    /// <summary>The server's state directory (journal, quarantine, last good versions): a temporary one, deleted on dispose.</summary>
+    public string StateDirectory => _server.Containment.StateDirectory ?? "";
+
+    /// <summary>A new temporary state directory, outside any policies folder.</summary>
+    internal static string NewStateDirectory() => Directory.CreateTempSubdirectory("scriptable-state-").FullName;
+
     /// <summary>The policies folder.</summary>
     public string Policies { get; }
 
@@ -61,7 +67,7 @@ public sealed class TestServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(folder, origin + ".zone"), text);
         }
 
-        var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" } };
+        var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" }, StateDirectory = NewStateDirectory() };
         configure?.Invoke(options);
         var listen = new List<IPEndPoint> { new(IPAddress.Loopback, 0) };
         if (ipv6 && HasIPv6Loopback)
@@ -107,7 +113,7 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Starts a server for an existing policies folder (the folder is left in place on dispose).</summary>
     public static async Task<TestServer> StartInFolderAsync(string policies, Action<ServerOptions>? configure = null)
     {
-        var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" } };
+        var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" }, StateDirectory = NewStateDirectory() };
         configure?.Invoke(options);
         var logs = new ListLoggerProvider();
         var server = new ScriptableServer(options, [new IPEndPoint(IPAddress.Loopback, 0)], logs);
@@ -135,6 +141,17 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
+        if (StateDirectory.Length > 0 && Path.GetFileName(StateDirectory).StartsWith("scriptable-state-", StringComparison.Ordinal))
+        {
+            try
+            {
+                Directory.Delete(StateDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
         if (!_ownsFolder)
         {
             return;

@@ -93,6 +93,11 @@ internal sealed partial class ThreeViews(ITestOutputHelper output, string? share
             }
 
             var work = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+
+            // The database is outside the policies folder: the operator allows its folder (Files:IncludeDirectories)
+            // in the configuration the three views read from their working directory.
+            File.WriteAllText(Path.Combine(work, "scriptable.json"),
+                $$"""{ "Files": { "IncludeDirectories": [ {{System.Text.Json.JsonSerializer.Serialize(Path.GetDirectoryName(Path.GetFullPath(database)))}} ] } }""");
             var rows = Rows(database);
             Output.WriteLine($"{rows.Count} rows; database {database}");
 
@@ -279,6 +284,9 @@ internal sealed partial class ThreeViews(ITestOutputHelper output, string? share
         }
 
         File.WriteAllText(Path.Combine(folder, "example.com", "www.fixtures.yaml"), yaml.ToString());
+
+        // The database is outside the policies folder: the operator's configuration lets fixtures name it.
+        File.WriteAllText(Path.Combine(work, "scriptable.json"), JsonSerializer.Serialize(new { Files = new { IncludeDirectories = new[] { Path.GetDirectoryName(Path.GetFullPath(database)) } } }));
         var (exit, output) = await ServerProcess.RunAsync(work, "test", folder, "--strict");
         Output.WriteLine(output.Split('\n').LastOrDefault(l => l.Contains("passed", StringComparison.Ordinal)) ?? "");
         Assert.True(exit == 0, $"scriptable test exited {exit}:\n{output}");

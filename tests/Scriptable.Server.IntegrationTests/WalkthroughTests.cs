@@ -24,6 +24,7 @@ public sealed partial class WalkthroughTests : IDisposable
 {
     private const string Section = "## Write your first policy";
     private const string BlockMark = "@@walkthrough-block ";
+    private const string TypoMark = "@@walkthrough-typo";
 
     private readonly string _root = Directory.CreateTempSubdirectory("scriptable-walkthrough-").FullName;
 
@@ -41,21 +42,37 @@ public sealed partial class WalkthroughTests : IDisposable
         var script = new StringBuilder()
             .AppendLine("trap 'kill $(jobs -p) 2>/dev/null' EXIT")
             .AppendLine("cd " + Quote(checkout));
+        var typo = TypoClaim().Match(File.ReadAllText(RepositoryPaths.Combine("README.md")));
+        Assert.True(typo.Success, "the walk-through's sentence on a mistyped name was not found");
         for (var i = 0; i < shell.Count; i++)
         {
             script.AppendLine($"echo '{BlockMark}{i}'");
             script.AppendLine(Adapt(shell[i].Text, port));
+            if (i == 2)
+            {
+                // The sentence after step 3: the typo it names, in a copy of the folder, checked as it says.
+                script.AppendLine($"echo '{TypoMark}'")
+                    .AppendLine($"rm -rf ../typo && cp -r . ../typo && sed -i 's/{typo.Groups["right"].Value}/{typo.Groups["typo"].Value}/' ../typo/example.org/www.csx")
+                    .AppendLine("(cd ../typo && scriptable check . 2>&1; echo \"exit=$?\")")
+                    .AppendLine($"echo '{TypoMark}'");
+            }
         }
 
         var (exit, output, error) = await RunBash(script.ToString());
+        var typoOutput = output.Split(TypoMark) is [_, var typoPart, _] ? typoPart : "";
+        output = output.Replace(TypoMark + typoOutput + TypoMark + "\n", "", StringComparison.Ordinal);
         var printed = SplitByBlock(output, shell.Count);
         var context = $"bash exited {exit}\n--- stdout\n{output}\n--- stderr\n{error}";
+        var shownTypo = typo.Groups["shown"].Value;
+        Assert.True(
+            typoOutput.Contains("\n" + shownTypo.TrimEnd('.').TrimEnd(), StringComparison.Ordinal) && typoOutput.Contains("exit=1", StringComparison.Ordinal),
+            $"the README says a mistyped name is reported as\n  {shownTypo}\nand exits 1; check printed\n{typoOutput}");
 
         // Steps 1-3 (blocks 0-2): the database is found, the zone and the policy check clean.
         Assert.Contains("present:", error, StringComparison.Ordinal);
         foreach (var step in new[] { 1, 2 })
         {
-            Assert.True(printed[step].Contains(" 0 failed, 0 errors", StringComparison.Ordinal), $"block {step} did not check clean:\n{printed[step]}\n{context}");
+            Assert.True(printed[step].Contains(" 0 failed; 0 errors", StringComparison.Ordinal), $"block {step} did not check clean:\n{printed[step]}\n{context}");
         }
 
 
@@ -176,6 +193,9 @@ public sealed partial class WalkthroughTests : IDisposable
 
     [GeneratedRegex(@"^```(?<info>\w*)\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex Fence();
+
+    [GeneratedRegex(@"Mistype a name, say `(?<typo>\w+)` for `(?<right>\w+)`, and `scriptable check \.` says where, and exits 1:\n`(?<shown>[^`]+)`")]
+    private static partial Regex TypoClaim();
 
     [GeneratedRegex(@" \(\d+\.\d+ s: loading \d+\.\d+ s, running \d+\.\d+ s\)$")]
     private static partial Regex Timing();

@@ -30,7 +30,7 @@ public class ZoneLoadingTests
         Assert.Equal(ReturnCode.NoError, good.ReturnCode);
         var broken = Responses.Parse((await server.UdpAsync(RawQuery.Build("www.example.org", RecordType.A)))!);
         Assert.Equal(ReturnCode.Refused, broken.ReturnCode);
-        Assert.Contains(server.Logs.Messages, m => m.Contains("example.org.zone:4:", StringComparison.Ordinal) && m.Contains("300.1.1.1", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Messages, m => m.Contains("example.org.zone(4,1): error:", StringComparison.Ordinal) && m.Contains("300.1.1.1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public class ZoneLoadingTests
         await server.ReloadAsync();
         var message = Responses.Parse((await server.UdpAsync(RawQuery.Build("www.example.net", RecordType.A)))!);
         Assert.Equal("198.51.100.1", Assert.IsType<ARecord>(Assert.Single(message.AnswerRecords)).Address.ToString());
-        Assert.Contains(server.Logs.Messages, m => m.Contains("example.net.zone:6:", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Messages, m => m.Contains("example.net.zone(6,1): error:", StringComparison.Ordinal));
         Assert.Contains(server.Logs.Messages, m => m.Contains("keeps serving", StringComparison.Ordinal));
     }
 

@@ -11,7 +11,11 @@
 #   --name NAME       label of the summary line (default scriptable, or the target)
 #   --ecs SUBNET      add EDNS Client Subnet (e.g. 81.2.69.160/27, 2001:db8::/32)
 #                     to every query
-#   --clients N       dnsperf clients, i.e. source ports (default 4)
+#   --clients N       dnsperf clients, i.e. source ports (default 4); with --tcp,
+#                     TCP connections, each carrying pipelined queries
+#   --tcp             query over TCP (dnsperf -m tcp) instead of UDP
+#   --rate QPS        offer at most QPS queries per second (dnsperf -Q) instead of
+#                     as many as the server answers: then compare server_cpu
 #   --warmup S        unmeasured dnsperf run before the measured one (default 2,
 #                     0 = none, capped at 10); lets the .NET JIT settle
 #   --wait-idle S     first wait up to S seconds (max 600) for a moment when
@@ -48,6 +52,8 @@ CLIENTS=4
 TARGET_PID=""
 WAIT_IDLE=0
 BUILD=1
+MODE=udp
+RATE=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) PORT="${2:?--port needs a value}"; shift 2 ;;
@@ -61,6 +67,8 @@ while [[ $# -gt 0 ]]; do
     --wait-idle) WAIT_IDLE="${2:?--wait-idle needs a value}"; shift 2 ;;
     --server-pid) TARGET_PID="${2:?--server-pid needs a value}"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --tcp) MODE=tcp; shift ;;
+    --rate) RATE="${2:?--rate needs a value}"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) log "unknown argument: $1"; usage ;;
   esac
@@ -73,6 +81,7 @@ uint PORT --port; uint DURATION --duration; uint WARMUP --warmup; uint CLIENTS -
 (( WARMUP <= 10 )) || { log "--warmup capped at 10 s"; WARMUP=10; }
 (( CLIENTS >= 1 && CLIENTS <= 256 )) || die "--clients must be 1..256"
 uint WAIT_IDLE --wait-idle
+uint RATE --rate
 (( WAIT_IDLE <= 600 )) || { log "--wait-idle capped at 600 s"; WAIT_IDLE=600; }
 THREADS="${DNSPERF_THREADS:-1}"; uint THREADS DNSPERF_THREADS
 OUTSTANDING="${DNSPERF_OUTSTANDING:-100}"; uint OUTSTANDING DNSPERF_OUTSTANDING
@@ -147,10 +156,11 @@ st="$(dns_status "$HOST" "$PORT" static.example.com A)"
 
 # ------------------------------------------------------------ dnsperf
 mkdir -p "$LOAD_LOG_DIR"
-TAG="$NAME-$(date +%Y%m%d-%H%M%S)${ECS:+-ecs}"
+TAG="$NAME-$(date +%Y%m%d-%H%M%S)${ECS:+-ecs}-$MODE"
 LOGF="$LOAD_LOG_DIR/$TAG.log"
-args=(-s "$HOST" -p "$PORT" -d "$QF" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" -t 2)
+args=(-s "$HOST" -p "$PORT" -m "$MODE" -d "$QF" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" -t 2)
 [[ -z "$ECS_HEX" ]] || args+=(-E "8:$ECS_HEX")
+(( RATE == 0 )) || args+=(-Q "$RATE")
 
 # run_dnsperf SECONDS -> one dnsperf run; its own -l ends it, timeout(1) is a
 # safety net. In the background + wait, so that a TERM/INT reaches our trap at
@@ -165,7 +175,7 @@ run_dnsperf() {
 }
 
 {
-  echo "# tests/load/run.sh name=$NAME target=$HOST:$PORT duration=$DURATION warmup=$WARMUP clients=$CLIENTS ecs=${ECS:-none}${ECS_HEX:+ ($ECS_HEX)}"
+  echo "# tests/load/run.sh name=$NAME target=$HOST:$PORT mode=$MODE rate=${RATE/#0/unlimited} duration=$DURATION warmup=$WARMUP clients=$CLIENTS ecs=${ECS:-none}${ECS_HEX:+ ($ECS_HEX)}"
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) CPUs; dnsperf shares them with the server"
 } > "$LOGF"
 if (( WAIT_IDLE > 0 )); then
@@ -192,7 +202,9 @@ cat "$WORK/perf.out" >> "$LOGF"
 # ------------------------------------------------------------ summary
 P="$WORK/perf.out"
 qps="$(awk '/Queries per second:/ { printf "%.0f", $4 }' "$P")"
-avg="$(awk '/Average Latency \(s\):/ { printf "%.3f", $4 * 1000 }' "$P")"
+# the first "Average Latency" is the queries'; TCP runs add one for connecting
+avg="$(awk '/Average Latency \(s\):/ && !seen { printf "%.3f", $4 * 1000; seen = 1 }' "$P")"
+reconnects="$(awk '/Reconnections:/ { print $2 }' "$P")"
 lost="$(awk '/Queries lost:/ { print $3 }' "$P")"
 done_q="$(awk '/Queries completed:/ { print $3 }' "$P")"
 # "NOERROR 61284 (33.33%), NXDOMAIN 61283 (33.33%)" -> NOERROR:33.3%/NXDOMAIN:33.3%
@@ -213,7 +225,9 @@ other_cpu="n/a"
 if [[ "$cpu" != n/a ]]; then
   other_cpu="$(awk -v h="$(ticks_to_s $((h1 - h0)))" -v s="$cpu" -v p="$perf_cpu" 'BEGIN { o = h - s - p; printf "%.2f", (o < 0 ? 0 : o) }')"
 fi
-line="$NAME qps=$qps avg_ms=$avg lost=$lost server_cpu=$cpu q_per_cpu_s=$qpc dnsperf_cpu=$perf_cpu other_cpu=$other_cpu${ECS:+ ecs=$ECS} rcodes=$rcodes"
+EXTRA=""; [[ "$MODE" == udp ]] || EXTRA=" mode=$MODE reconnects=${reconnects:-n/a}"
+(( RATE == 0 )) || EXTRA+=" rate=$RATE"
+line="$NAME qps=$qps avg_ms=$avg lost=$lost server_cpu=$cpu q_per_cpu_s=$qpc dnsperf_cpu=$perf_cpu other_cpu=$other_cpu${ECS:+ ecs=$ECS}${EXTRA} rcodes=$rcodes"
 
 # the mix answers 75% NOERROR, 15% NXDOMAIN, 10% REFUSED: flag a server that does not
 pct() { awk -v r="$rcodes" -v k="$1" 'BEGIN { n = split(r, a, "/"); for (i = 1; i <= n; i++) { split(a[i], kv, ":"); if (kv[1] == k) { sub(/%/, "", kv[2]); print kv[2] + 0; exit } } print 0 }'; }

@@ -27,6 +27,40 @@ internal static class EventIds
     public const int FolderChanged = 407;
     public const int ReloadFailed = 408;
     public const int WatcherFailed = 409;
+    public const int PolicyTried = 450;
+    public const int PolicyTrialFailed = 451;
+
+    // 430-449: containment (benches, the watchdog, the in-flight journal, quarantine, last-good store).
+    public const int PolicyBenched = 430;
+    public const int PolicyThrottled = 431;
+    public const int PolicyStuck = 432;
+    public const int PolicyStuckReturned = 433;
+    public const int ExitingOnPurpose = 434;
+    public const int WatchdogFailed = 435;
+    public const int PolicyQuarantined = 436;
+    public const int UncleanStop = 437;
+    public const int StateDirectoryUnusable = 438;
+    public const int StateFileUnreadable = 439;
+    public const int ContainmentReady = 440;
+    public const int LastGoodStoreFailed = 441;
+    public const int StoredVersionUnusable = 442;
+    public const int QuarantineReleased = 443;
+    public const int JournalFull = 444;
+    public const int StoredVersionRecompiled = 445;
+    public const int StoredVersionLoaded = 446;
+
+    // 460-479: policy worker processes (Isolation/).
+    public const int PolicyWorkerFailed = 460;
+    public const int PolicyWorkerDied = 461;
+    public const int PolicyWorkerHeld = 462;
+    public const int PolicyWorkerStarted = 463;
+    public const int PolicyWorkerStartFailed = 464;
+    public const int PolicyWorkerLoadFailed = 465;
+    public const int PolicyWorkerControlLost = 466;
+    public const int PolicyWorkerUnavailable = 467;
+    public const int PolicyWorkerLate = 468;
+    public const int PolicyWorkerIdleDied = 469;
+    public const int PolicyWorkerGeoFailed = 470;
 
     // 5xx: geo.
     public const int GeoLoaded = 500;
@@ -51,6 +85,8 @@ internal static class EventIds
     public const int HealthPublishFailed = 608;
     public const int HealthConfigKept = 609;
     public const int HealthOverridesUnreadable = 610;
+    public const int HealthCommandsAsRoot = 611;
+    public const int HealthOverridesMoved = 612;
 
     // 3xx: transport.
     public const int Listening = 300;
@@ -59,4 +95,17 @@ internal static class EventIds
     public const int Stopping = 303;
     public const int ReceiveFailed = 304;
     public const int AcceptFailed = 305;
+    public const int TcpClientLimit = 306;
+    public const int TcpEvicted = 307;
+    public const int TcpTimedOut = 308;
+    public const int TcpBadFrame = 309;
+    public const int TcpAcceptPaused = 310;
+    public const int TcpLimitLowered = 311;
+
+    // 85x: dnstap and the query log (the server's Observability/).
+    public const int DnstapConnected = 850;
+    public const int DnstapFailed = 851;
+    public const int DnstapStopped = 852;
+    public const int DnstapGaveUp = 853;
+    public const int QueryLogFailed = 855;
 }

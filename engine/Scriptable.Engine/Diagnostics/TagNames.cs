@@ -21,6 +21,15 @@ internal static class TagNames
     /// <summary>A health check's or group's name, as configured in <c>health.yaml</c> (bounded by the configuration).</summary>
     public const string HealthCheck = "health.check";
 
+    /// <summary>A health check's state: up, down, draining or unknown.</summary>
+    public const string HealthState = "health.state";
+
     /// <summary>A probe's result: success or failure.</summary>
     public const string HealthResult = "health.result";
+
+    /// <summary>Why a policy was benched: time, stack, memory, budget, cpu, stuck.</summary>
+    public const string Reason = "policy.bench.reason";
+
+    /// <summary>Why a TCP connection was refused or closed (client_limit, idle_timeout, evicted, ...).</summary>
+    public const string TcpReason = "tcp.reason";
 }

@@ -26,4 +26,7 @@ public static class FixtureDiagnosticIds
 
     /// <summary>Expectations that cannot all hold (<c>answer</c> with <c>one-of</c>, shares not summing to 100%).</summary>
     public const string Contradiction = "FIX008";
+
+    /// <summary>The fixture file, or a geo database it names, is not read: the folder rule refused it (outside the folder, not a regular file).</summary>
+    public const string NotRead = "FIX009";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Geo;
 using Scriptable.Engine.Health;
 using Scriptable.Engine.Local;
@@ -25,15 +26,20 @@ public static class FixtureParser
     private static readonly string[] Rcodes = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "BADVERS"];
     private static readonly string[] Sources = ["policy", "fallback", "zone", "none"];
 
+    /// <summary>The largest fixture file read (16 MiB).</summary>
+    public const long MaxFileBytes = 16L << 20;
+
     /// <summary>
     /// Parses the text of a fixture file. <paramref name="file"/> is the path shown in messages;
     /// <paramref name="directory"/> is where relative <c>geo-databases</c> paths start; <paramref name="defaultName"/>
-    /// is the name asked by cases that give none (the name of the policy beside the file), or null.
+    /// is the name asked by cases that give none (the name of the policy beside the file), or null. With a
+    /// <paramref name="boundary"/>, <c>geo-databases</c> must pass the folder rule (inside the policies folder or an
+    /// include folder, regular files): FIX009 otherwise.
     /// </summary>
-    public static FixtureFile Parse(string text, string file, string? directory = null, string? defaultName = null)
+    public static FixtureFile Parse(string text, string file, string? directory = null, string? defaultName = null, FolderBoundary? boundary = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var context = new Context(file);
+        var context = new Context(file) { Boundary = boundary };
         var root = YamlNode.Read(text, out var syntax);
         if (syntax is { } error)
         {
@@ -43,6 +49,8 @@ public static class FixtureParser
 
         if (root is null || root is YamlScalar { IsNull: true })
         {
+            // A fixture file that tests nothing is a mistake, not a pass (a file saved empty, a paste lost).
+            context.Error(1, 1, FixtureDiagnosticIds.Missing, "the fixture file is empty: it tests nothing (add a 'cases:' list, or delete the file)");
             return context.Result([]);
         }
 
@@ -70,11 +78,15 @@ public static class FixtureParser
         var cases = new List<FixtureCase>();
         if (!sections.TryGetValue("cases", out var c) || c.Value is YamlScalar { IsNull: true })
         {
-            context.Warning(top, FixtureDiagnosticIds.Missing, "the file has no cases: add a 'cases:' list");
+            context.Error(top, FixtureDiagnosticIds.Missing, "the file has no cases: it tests nothing (add a 'cases:' list)");
         }
         else if (c.Value is not YamlSequence list)
         {
             context.Error(c.Value, FixtureDiagnosticIds.WrongShape, $"'cases' is a list of cases ('- case: ...'), not {c.Value.Describe}");
+        }
+        else if (list.Items.Count == 0)
+        {
+            context.Error(c.Value, FixtureDiagnosticIds.Missing, "the 'cases' list is empty: it tests nothing");
         }
         else
         {
@@ -99,20 +111,29 @@ public static class FixtureParser
         return context.Result(cases);
     }
 
-    /// <summary>Reads and parses a file; an unreadable file is an error diagnostic, never an exception.</summary>
-    public static FixtureFile ParseFile(string path, string? displayName = null, string? defaultName = null)
+    /// <summary>
+    /// Reads and parses a file; an unreadable file is an error diagnostic, never an exception. The file and its
+    /// <c>geo-databases</c> are read through <paramref name="boundary"/>, the folder rule (default: the rule for
+    /// the file's own folder); a refused file is FIX009, with the reason and nothing of its content.
+    /// </summary>
+    public static FixtureFile ParseFile(string path, string? displayName = null, string? defaultName = null, FolderBoundary? boundary = null)
     {
+        boundary ??= new FolderBoundary(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = boundary.ReadText(path, MaxFileBytes);
+        }
+        catch (FileRefusedException ex)
+        {
+            return new FixtureFile(displayName ?? path, [], [PolicyDiagnostic.Error(displayName ?? path, 0, 0, FixtureDiagnosticIds.NotRead, "not read: " + ex.Reason)]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new FixtureFile(displayName ?? path, [], [PolicyDiagnostic.Error(displayName ?? path, 0, 0, FixtureDiagnosticIds.Syntax, "cannot read the file: " + ex.Message)]);
         }
 
-        return Parse(text, displayName ?? path, Path.GetDirectoryName(Path.GetFullPath(path)), defaultName);
+        return Parse(text, displayName ?? path, Path.GetDirectoryName(Path.GetFullPath(path)), defaultName, boundary);
     }
 
     private static List<string> ReadDatabases(Context context, (YamlScalar Key, YamlNode Value) entry, string directory)
@@ -142,8 +163,28 @@ public static class FixtureParser
                 continue;
             }
 
-            var path = Path.GetFullPath(Path.Combine(directory, scalar.Value));
-            if (!File.Exists(path))
+            var named = Path.Combine(directory, scalar.Value);
+            var path = Path.GetFullPath(named);
+            if (context.Boundary is { } boundary)
+            {
+                try
+                {
+                    // Named by a file of the folder: the folder rule, as for $INCLUDE (the include folders allowed).
+                    boundary.Check(named, included: true);
+                }
+                catch (FileRefusedException ex)
+                {
+                    var hint = ex.Refusal == FileRefusal.Outside ? " (list its folder in the configuration's Files:IncludeDirectories, or pass it with --geo)" : "";
+                    context.Error(scalar, FixtureDiagnosticIds.NotRead, $"the geo database '{scalar.Value}' is not read: {ex.Reason}{hint}");
+                    continue;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    context.Error(scalar, FixtureDiagnosticIds.NoDatabase, $"the geo database '{scalar.Value}' does not exist (looked for {path})");
+                    continue;
+                }
+            }
+            else if (!File.Exists(path))
             {
                 context.Error(scalar, FixtureDiagnosticIds.NoDatabase, $"the geo database '{scalar.Value}' does not exist (looked for {path})");
                 continue;
@@ -327,9 +368,9 @@ public static class FixtureParser
         var geo = context.Entries(mapping, GeoKeys, "a geo fact");
         if (geo.TryGetValue("country", out var country) && context.Text(country, "an ISO country code") is { } code)
         {
-            if (code.Length != 2 || !code.All(char.IsAsciiLetter))
+            if (CountryCodes.Problem(code) is { } problem)
             {
-                context.Error(country.Value, FixtureDiagnosticIds.BadValue, $"'{code}' is not an ISO 3166 country code such as FR or US");
+                context.Error(country.Value, FixtureDiagnosticIds.BadValue, problem);
             }
 
             facts = facts with { Country = code.ToUpperInvariant(), Continent = facts.Continent ?? Continents.Of(code.ToUpperInvariant()) };
@@ -337,7 +378,7 @@ public static class FixtureParser
 
         if (geo.TryGetValue("continent", out var continent) && context.Text(continent, "a continent code") is { } continentCode)
         {
-            if (continentCode.ToUpperInvariant() is not ("AF" or "AN" or "AS" or "EU" or "NA" or "OC" or "SA"))
+            if (!Continents.IsContinent(continentCode))
             {
                 context.Error(continent.Value, FixtureDiagnosticIds.BadValue, $"'{continentCode}' is not a continent code (AF, AN, AS, EU, NA, OC, SA)");
             }
@@ -703,6 +744,8 @@ public static class FixtureParser
         private readonly List<PolicyDiagnostic> _diagnostics = [];
 
         public string File => file;
+
+        public FolderBoundary? Boundary { get; init; }
 
         public int ErrorCount { get; private set; }
 

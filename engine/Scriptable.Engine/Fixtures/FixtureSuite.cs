@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Local;
+using Scriptable.Engine.Model;
 using Scriptable.Engine.Policies;
 
 namespace Scriptable.Engine.Fixtures;
@@ -90,14 +92,16 @@ public sealed class FixtureSuite : IDisposable
     /// Loads a folder (see <see cref="LocalServer.Load"/>) and reads its fixture files. A folder that does not
     /// load is returned with <see cref="LoadErrors"/> and no server; its fixture files are still read.
     /// </summary>
-    public static FixtureSuite Load(string folder, IReadOnlyList<string>? geo = null, PolicyOptions? policyOptions = null)
+    /// <remarks><paramref name="folderOptions"/> are the operator's decisions about the folder (include folders, command checks).</remarks>
+    public static FixtureSuite Load(string folder, IReadOnlyList<string>? geo = null, PolicyOptions? policyOptions = null, FolderOptions? folderOptions = null)
     {
         var clock = Stopwatch.StartNew();
         LocalServer? server = null;
         IReadOnlyList<string> errors = [];
+        var boundary = (folderOptions ?? new FolderOptions()).BoundaryOf(folder);
         try
         {
-            server = LocalServer.Load(folder, geo, policyOptions);
+            server = LocalServer.Load(folder, geo, policyOptions, folderOptions);
         }
         catch (InvalidDataException ex)
         {
@@ -105,34 +109,24 @@ public sealed class FixtureSuite : IDisposable
         }
 
         var files = new List<FixtureFile>();
-        foreach (var path in FindFixtureFiles(folder))
+        foreach (var path in FindFixtureFiles(folder, boundary))
         {
-            files.Add(FixtureParser.ParseFile(path, ShownPath.Of(path), DefaultName(server, path)));
+            files.Add(FixtureParser.ParseFile(path, ShownPath.Of(path), DefaultName(server, path), boundary));
         }
 
         return new FixtureSuite(folder, server, errors, files, clock.Elapsed);
     }
 
-    /// <summary>The fixture files of a folder: <c>*.fixtures.yaml</c> anywhere in it but under <c>_</c> and <c>.</c> folders.</summary>
-    public static IReadOnlyList<string> FindFixtureFiles(string folder)
+    /// <summary>
+    /// The fixture files of a folder: <c>*.fixtures.yaml</c> anywhere in it but under <c>_</c> and <c>.</c> folders,
+    /// found by the folder rule's walk (a link to a folder is followed only inside the folder, each folder once).
+    /// </summary>
+    public static IReadOnlyList<string> FindFixtureFiles(string folder, FolderBoundary? boundary = null)
     {
-        var files = new List<string>();
-        var pending = new Stack<string>();
-        pending.Push(folder);
-        while (pending.Count > 0)
-        {
-            var current = pending.Pop();
-            files.AddRange(Directory.EnumerateFiles(current, "*" + FixtureFile.Suffix));
-            foreach (var child in Directory.EnumerateDirectories(current))
-            {
-                var name = Path.GetFileName(child);
-                if (!name.StartsWith('.') && !name.StartsWith('_'))
-                {
-                    pending.Push(child);
-                }
-            }
-        }
-
+        boundary ??= new FolderBoundary(folder);
+        var files = boundary.EnumerateFiles(folder, child => Path.GetFileName(child) is var name && !name.StartsWith('.') && !name.StartsWith('_'))
+            .Where(f => Path.GetFileName(f).EndsWith(FixtureFile.Suffix, StringComparison.Ordinal))
+            .ToList();
         files.Sort(StringComparer.Ordinal);
         return files;
     }
@@ -153,9 +147,16 @@ public sealed class FixtureSuite : IDisposable
             }
 
             var started = Stopwatch.GetTimestamp();
-            var outcome = Server is null
-                ? new FixtureOutcome(fixture, FixtureStatus.Failed, ["the folder does not load: " + string.Join("; ", LoadErrors)], null)
-                : FixtureRunner.Run(Server, fixture);
+            FixtureOutcome outcome;
+            // A case runs policy code: a watcher (scriptable test runs in a watched child) names the case if it kills the process.
+            var deadline = Trial.TrialSettings.QuestionDeadline(Server?.MaxTimeBudget ?? TimeSpan.Zero) + (TimeSpan.FromMilliseconds(10) * (fixture.Expect.Distribution?.Runs ?? 1));
+            using (Trial.TrialProgress.Step(fixture.File, $"running the case '{fixture.Name}' ({fixture.Location})", deadline))
+            {
+                outcome = Server is null
+                    ? new FixtureOutcome(fixture, FixtureStatus.Failed, ["the folder does not load: " + string.Join("; ", LoadErrors)], null)
+                    : FixtureRunner.Run(Server, fixture);
+            }
+
             outcomes.Add(outcome with { Elapsed = Stopwatch.GetElapsedTime(started) });
         }
 
@@ -197,16 +198,18 @@ public sealed class FixtureSuite : IDisposable
     /// file's folder holds exactly one policy answering one name, that name (a file of extra cases such as
     /// <c>more.fixtures.yaml</c> beside the only policy); else null.
     /// </summary>
-    private static string? DefaultName(LocalServer? server, string fixtureFile)
+    internal static string? DefaultName(LocalServer? server, string fixtureFile)
     {
         var policy = Path.GetFullPath(fixtureFile[..^FixtureFile.Suffix.Length] + ".csx");
+
+        // The name the policy's place gives (policies/<zone>/<label>.csx), when the fixture file is a policy's own.
+        var zone = Path.GetFileName(Path.GetDirectoryName(policy)) ?? "";
+        var label = Path.GetFileNameWithoutExtension(policy);
+        var byPlace = File.Exists(policy) && zone.Length > 0 ? (label == "@" ? zone : $"{label}.{zone}") + "." : null;
         if (server is null)
         {
-            // The folder does not load: the name the file's place gives (policies/<zone>/<label>.csx), so that the
-            // cases still read and fail for the right reason.
-            var zone = Path.GetFileName(Path.GetDirectoryName(policy)) ?? "";
-            var label = Path.GetFileNameWithoutExtension(policy);
-            return File.Exists(policy) && zone.Length > 0 ? (label == "@" ? zone : $"{label}.{zone}") + "." : null;
+            // The folder does not load: so that the cases still read and fail for the right reason.
+            return byPlace;
         }
 
         var folder = Path.GetDirectoryName(policy);
@@ -227,7 +230,9 @@ public sealed class FixtureSuite : IDisposable
             }
         }
 
-        return inFolder == 1 ? only : null;
+        // A policy's own fixture file whose policy is not served here (it failed to load, or a trial holds only some
+        // of the folder's policies) asks its own name, never the name of the folder's one other policy.
+        return byPlace ?? (inFolder == 1 ? only : null);
     }
 
     /// <summary>Unloads the folder's policies.</summary>

@@ -16,6 +16,10 @@ internal static class Continents
     public static string? Of(string? countryCode) =>
         countryCode is not null && s_byCountry.TryGetValue(countryCode, out var continent) ? continent : null;
 
+    /// <summary>True for one of MaxMind's continent codes (AF, AN, AS, EU, NA, OC, SA), in any letter case.</summary>
+    public static bool IsContinent(string code) =>
+        code.ToUpperInvariant() is "AF" or "AN" or "AS" or "EU" or "NA" or "OC" or "SA";
+
     private static FrozenDictionary<string, string> Build()
     {
         var table = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -1,3 +1,5 @@
+using Scriptable.Engine.Files;
+
 namespace Scriptable.Engine.Geo;
 
 /// <summary>What happened to one database file in a reload.</summary>
@@ -45,13 +47,20 @@ public sealed class GeoCatalog : IDisposable
 
     private readonly IReadOnlyList<string> _configured;
     private readonly string? _policies;
+    private readonly FolderBoundary? _boundary;
     private readonly Dictionary<string, (string Stamp, GeoDatabase Database)> _loaded = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a catalog for configured files and, if given, a policies folder's <c>_geo/</c>.</summary>
-    public GeoCatalog(IReadOnlyList<string> configured, string? policiesFolder)
+    /// <summary>
+    /// Creates a catalog for configured files and, if given, a policies folder's <c>_geo/</c>. The files of
+    /// <c>_geo/</c> are read through <paramref name="boundary"/>, the folder rule (default: the rule for
+    /// <paramref name="policiesFolder"/>): a link out of the folder is refused. Configured files may be anywhere
+    /// (the operator named them), but must be regular files.
+    /// </summary>
+    public GeoCatalog(IReadOnlyList<string> configured, string? policiesFolder, FolderBoundary? boundary = null)
     {
         _configured = configured;
         _policies = policiesFolder;
+        _boundary = boundary ?? (policiesFolder is null ? null : new FolderBoundary(policiesFolder));
     }
 
     /// <summary>Every file the catalog reads now: the configured ones and those in <c>_geo/</c>.</summary>
@@ -97,7 +106,14 @@ public sealed class GeoCatalog : IDisposable
                     throw new FileNotFoundException("the file does not exist");
                 }
 
-                var database = GeoDatabase.Open(file);
+                GeoDatabase database;
+                // A configured file is the operator's; one found in _geo/ is the folder's data, under the folder rule.
+                var inFolder = _boundary is not null && !_configured.Contains(file);
+                using (var source = inFolder ? _boundary!.OpenRead(file, long.MaxValue) : FolderBoundary.OpenOperatorFile(file))
+                {
+                    database = GeoDatabase.Open(file, source);
+                }
+
                 _loaded[file] = (stamp, database);
                 databases.Add(database);
                 if (previous is not null)
@@ -109,7 +125,7 @@ public sealed class GeoCatalog : IDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                var reason = ex is InvalidDataException ? ex.Message : $"'{file}': {ex.Message}";
+                var reason = ex is InvalidDataException or FileRefusedException ? ex.Message : $"'{file}': {ex.Message}";
                 if (previous is not null)
                 {
                     databases.Add(previous);

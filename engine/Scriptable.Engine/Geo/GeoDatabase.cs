@@ -76,10 +76,25 @@ public sealed class GeoDatabase : GeoSource, IDisposable
     /// Opens a database. Throws <see cref="InvalidDataException"/> with the reason when the file is not a
     /// readable MaxMind DB (truncated, corrupt, wrong format), and the I/O exceptions of reading it.
     /// </summary>
-    public static GeoDatabase Open(string path)
+    public static GeoDatabase Open(string path) => Open(path, null);
+
+    /// <summary>
+    /// Opens a database whose bytes come from <paramref name="source"/> (the file as the folder rule opened it:
+    /// what was checked is what is read), named <paramref name="path"/>; without a source, the file at the path.
+    /// </summary>
+    internal static GeoDatabase Open(string path, Stream? source)
     {
         var copy = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"scriptable-geo-{Guid.NewGuid():N}.mmdb");
-        File.Copy(path, copy);
+        if (source is null)
+        {
+            File.Copy(path, copy);
+        }
+        else
+        {
+            using var target = new FileStream(copy, FileMode.CreateNew, FileAccess.Write);
+            source.CopyTo(target);
+        }
+
         Reader? reader = null;
         try
         {

@@ -1,4 +1,7 @@
 using System.Collections;
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Collections.ObjectModel;
 using System.Globalization;
 
 namespace Scriptable.Engine.Geo;
@@ -7,6 +10,8 @@ namespace Scriptable.Engine.Geo;
 /// What one database says about one network, decoded once per distinct record of the database and shared by
 /// every query that lands on it. The well-known fields are read from the schemas in use (GeoIP2/GeoLite2
 /// City, Country, ASN; ip-location-db's <c>country_code</c>); every other key stays reachable by path.
+/// The data is frozen when the record is made (maps, lists and byte strings become immutable copies): one
+/// record is handed to every policy and query that lands on it, so none of them may change it.
 /// </summary>
 internal sealed class GeoRecord
 {
@@ -55,11 +60,11 @@ internal sealed class GeoRecord
     /// <summary>Autonomous system organisation.</summary>
     public string? AsnOrganization { get; }
 
-    /// <summary>Decodes a record from the map the MaxMind reader returns.</summary>
-    public static GeoRecord From(IReadOnlyDictionary<string, object> data) => new(data);
+    /// <summary>Decodes a record from the map the MaxMind reader returns (frozen: the map itself is not kept).</summary>
+    public static GeoRecord From(IReadOnlyDictionary<string, object> data) => new(FreezeMap(data));
 
-    /// <summary>Decodes a record from a map built in code.</summary>
-    public static GeoRecord From(Dictionary<string, object> data) => new(data);
+    /// <summary>Decodes a record from a map built in code (frozen: the map itself is not kept).</summary>
+    public static GeoRecord From(Dictionary<string, object> data) => new(FreezeMap(data));
 
     /// <summary>
     /// The value at a path of map keys and array indices separated by <c>/</c>
@@ -87,6 +92,20 @@ internal sealed class GeoRecord
 
         return current;
     }
+
+    // Immutable copies all the way down: frozen maps, read-only lists over arrays of their own, byte strings as
+    // ImmutableArray<byte>. Strings and boxed numbers cannot be changed by safe code.
+    private static FrozenDictionary<string, object> FreezeMap(IEnumerable<KeyValuePair<string, object>> map) =>
+        map.ToFrozenDictionary(static kv => kv.Key, static kv => Freeze(kv.Value), StringComparer.Ordinal);
+
+    private static object Freeze(object value) => value switch
+    {
+        IReadOnlyDictionary<string, object> map => FreezeMap(map),
+        IDictionary map => FreezeMap(map.Cast<DictionaryEntry>().Select(static e => KeyValuePair.Create(Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "", e.Value!))),
+        byte[] bytes => ImmutableArray.Create(bytes),
+        IList list => new ReadOnlyCollection<object>(list.Cast<object>().Select(Freeze).ToArray()),
+        _ => value,
+    };
 
     private string? Text(params string[] keys) => Path(string.Join('/', keys)) as string;
 

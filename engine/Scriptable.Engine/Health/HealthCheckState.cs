@@ -49,6 +49,9 @@ internal sealed class HealthCheckState : IDisposable
 
     public string? LastReason { get; private set; }
 
+    /// <summary>What the last probe's target said (a command's first line of output), for operators only.</summary>
+    public string? LastOutput { get; private set; }
+
     public DateTimeOffset? LastProbe { get; private set; }
 
     public TimeSpan? LastLatency { get; private set; }
@@ -69,7 +72,7 @@ internal sealed class HealthCheckState : IDisposable
     public bool InFlight { get; set; }
 
     /// <summary>Folds one result in; returns the change, if the state changed.</summary>
-    public Transition? Record(bool success, string reason, TimeSpan latency, DateTimeOffset now)
+    public Transition? Record(bool success, string reason, string? output, TimeSpan latency, DateTimeOffset now)
     {
         lock (_gate)
         {
@@ -78,6 +81,7 @@ internal sealed class HealthCheckState : IDisposable
             LastProbe = now;
             LastLatency = latency;
             LastReason = reason;
+            LastOutput = output;
             if (success)
             {
                 Successes++;

@@ -29,6 +29,12 @@ public sealed record HealthCheckStatus
     /// <summary>The last probe's result (<c>HTTP 503</c>, <c>timeout after 2 s</c>); a group's member count; null before the first probe.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>
+    /// What the last probe's target said, when that may hold anything (a command's first line of output); null
+    /// otherwise. For operators only: the admin endpoint shows it to requests that send the token.
+    /// </summary>
+    public string? Output { get; init; }
+
     /// <summary>When the last probe ended, or null.</summary>
     public DateTimeOffset? LastProbe { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Policies;
 using Scriptable.Engine.Protocol;
 using Scriptable.Engine.Yaml;
@@ -24,11 +25,18 @@ public static class HealthConfigParser
     /// <summary>The shortest interval accepted.</summary>
     internal static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Parses the text of <c>health.yaml</c>; <paramref name="file"/> is the path shown in diagnostics.</summary>
-    public static HealthConfigResult Parse(string text, string file)
+    /// <summary>The largest <c>health.yaml</c> read (16 MiB).</summary>
+    public const long MaxFileBytes = 16L << 20;
+
+    /// <summary>
+    /// Parses the text of <c>health.yaml</c>; <paramref name="file"/> is the path shown in diagnostics.
+    /// <paramref name="commands"/> is what the server's configuration lets <c>command:</c> checks run (default:
+    /// nothing: a command check is an error).
+    /// </summary>
+    public static HealthConfigResult Parse(string text, string file, CommandCheckPolicy? commands = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var context = new Context(file);
+        var context = new Context(file, commands ?? CommandCheckPolicy.Off);
         var root = YamlNode.Read(text, out var syntax);
         if (syntax is { } error)
         {
@@ -57,21 +65,28 @@ public static class HealthConfigParser
 
     /// <summary>
     /// Reads and parses a file; an unreadable file is an error diagnostic, never an exception.
-    /// <paramref name="displayName"/> (default: <paramref name="path"/>) is the path shown in diagnostics.
+    /// <paramref name="displayName"/> (default: <paramref name="path"/>) is the path shown in diagnostics. The file
+    /// is read through <paramref name="boundary"/>, the folder rule (default: the rule for the file's folder): a
+    /// link out of the folder, or anything but a regular file, is refused unread (HLT035).
     /// </summary>
-    public static HealthConfigResult ParseFile(string path, string? displayName = null)
+    public static HealthConfigResult ParseFile(string path, string? displayName = null, CommandCheckPolicy? commands = null, FolderBoundary? boundary = null)
     {
+        boundary ??= new FolderBoundary(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = boundary.ReadText(path, MaxFileBytes);
+        }
+        catch (FileRefusedException ex)
+        {
+            return new HealthConfigResult(null, [new PolicyDiagnostic(displayName ?? path, 0, 0, true, HealthDiagnosticIds.NotRead, "not read: " + ex.Reason)]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new HealthConfigResult(null, [new PolicyDiagnostic(displayName ?? path, 0, 0, true, HealthDiagnosticIds.Unreadable, "cannot read the file: " + ex.Message)]);
         }
 
-        return Parse(text, displayName ?? path);
+        return Parse(text, displayName ?? path, commands);
     }
 
     private static Defaults ReadDefaults(Context context, (YamlScalar Key, YamlNode Value)? section)
@@ -445,11 +460,35 @@ public static class HealthConfigParser
 
     private static CommandProbeConfig? ReadCommand(Context context, (YamlScalar Key, YamlNode Value) entry)
     {
+        var words = ReadCommandWords(context, entry);
+        if (words is null)
+        {
+            return null;
+        }
+
+        // The operator's configuration decides what runs, not this file (CommandCheckPolicy).
+        var programNode = entry.Value is YamlSequence list ? list.Items[0] : entry.Value;
+        if (context.Commands.Check(words[0], out _, out var missing, out var id) is { } problem)
+        {
+            context.Error(programNode, id, problem);
+            return null;
+        }
+
+        if (missing)
+        {
+            context.Warning(programNode, HealthDiagnosticIds.ProgramMissing, $"'{words[0]}' does not exist (yet): its probes fail until it does");
+        }
+
+        return new CommandProbeConfig(words);
+    }
+
+    private static List<string>? ReadCommandWords(Context context, (YamlScalar Key, YamlNode Value) entry)
+    {
         const string Hint = "write it as a list, program first, without a shell: command: [ /usr/local/bin/check-db, --quick ]";
         switch (entry.Value)
         {
             case YamlScalar { IsNull: false } one when !one.Value.Any(char.IsWhiteSpace):
-                return new CommandProbeConfig([one.Value]);
+                return [one.Value];
             case YamlSequence list when list.Items.Count > 0:
                 var words = new List<string>();
                 foreach (var item in list.Items)
@@ -469,7 +508,7 @@ public static class HealthConfigParser
                     return null;
                 }
 
-                return new CommandProbeConfig(words);
+                return words;
             default:
                 context.Error(entry.Value is YamlScalar { IsNull: true } ? entry.Key : entry.Value, HealthDiagnosticIds.BadCommand,
                     entry.Value is YamlScalar { IsNull: false } ? $"'{((YamlScalar)entry.Value).Value}' has spaces: {Hint}" : Hint);
@@ -625,8 +664,10 @@ public static class HealthConfigParser
         public Timing Copy() => (Timing)MemberwiseClone();
     }
 
-    private sealed class Context(string file)
+    private sealed class Context(string file, CommandCheckPolicy commands)
     {
+        public CommandCheckPolicy Commands { get; } = commands;
+
         private readonly List<PolicyDiagnostic> _diagnostics = [];
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 

@@ -98,4 +98,19 @@ public static class HealthDiagnosticIds
 
     /// <summary>A group without members.</summary>
     public const string NoMembers = "HLT034";
+
+    /// <summary>The file is not read: the folder rule refused it (a link out of the folder, not a regular file, a server file).</summary>
+    public const string NotRead = "HLT035";
+
+    /// <summary>A command check while the server's configuration has command checks off.</summary>
+    public const string CommandsOff = "HLT036";
+
+    /// <summary>A command whose program is not an absolute path.</summary>
+    public const string ProgramNotAbsolute = "HLT037";
+
+    /// <summary>A command whose program is not a regular file in the folders the server's configuration allows.</summary>
+    public const string ProgramNotAllowed = "HLT038";
+
+    /// <summary>Warning: a command's program does not exist (yet); its probes fail until it does.</summary>
+    public const string ProgramMissing = "HLT039";
 }

@@ -23,6 +23,8 @@ internal sealed class HealthMetrics : IDisposable
         _meter = meterFactory?.Create(DnsMetrics.MeterName) ?? new Meter(DnsMetrics.MeterName);
         _meter.CreateObservableGauge("scriptable.health.state", () => States(current()), "{state}",
             "1 if the check or group is up (as policies see it, overrides included), 0 if down or draining.");
+        _meter.CreateObservableGauge("scriptable.health.check.state", () => StateSet(current()), "{state}",
+            "1 for the state each check or group is in (up, down, draining, unknown), 0 for the others; overrides included.");
         _probes = _meter.CreateCounter<long>("scriptable.health.probes", "{probe}", "Probes run, by check and result (success, failure).");
         _duration = _meter.CreateHistogram<double>("scriptable.health.probe.duration", "s", "How long probes took, by check.");
     }
@@ -48,6 +50,24 @@ internal sealed class HealthMetrics : IDisposable
         {
             _meter.Dispose();
         }
+    }
+
+    private static readonly (HealthState State, string Text)[] StateNames =
+        [(HealthState.Up, "up"), (HealthState.Down, "down"), (HealthState.Draining, "draining"), (HealthState.Unknown, "unknown")];
+
+    private static List<Measurement<int>> StateSet(HealthMap map)
+    {
+        var measurements = new List<Measurement<int>>(map.Count * StateNames.Length);
+        foreach (var (name, status) in map.Entries)
+        {
+            foreach (var (state, text) in StateNames)
+            {
+                measurements.Add(new Measurement<int>(status.State == state ? 1 : 0,
+                    new KeyValuePair<string, object?>(TagNames.HealthCheck, name), new KeyValuePair<string, object?>(TagNames.HealthState, text)));
+            }
+        }
+
+        return measurements;
     }
 
     private static List<Measurement<int>> States(HealthMap map)

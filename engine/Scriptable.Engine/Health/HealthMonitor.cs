@@ -120,6 +120,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
                     CheckState = s.State,
                     Since = s.Since,
                     Reason = s.LastReason,
+                    Output = s.LastOutput,
                     LastProbe = s.LastProbe,
                     LastLatency = s.LastLatency,
                     ConsecutiveSuccesses = s.Successes,
@@ -374,7 +375,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         HttpProbeConfig http => new HttpProber(http, _http.For(http.TlsVerify || http.Url.Scheme != Uri.UriSchemeHttps), _options.MaxBodyBytes),
         TcpProbeConfig tcp => new TcpProber(tcp),
         DnsProbeConfig dns => new DnsProber(dns),
-        CommandProbeConfig command => new CommandProber(command),
+        CommandProbeConfig command => new CommandProber(command, _options.CommandChecks),
         _ => throw new ArgumentException($"The check '{check.Name}' has an unknown kind of probe.", nameof(check)),
     };
 
@@ -517,16 +518,17 @@ public sealed partial class HealthMonitor : IAsyncDisposable
                 return;
             }
 
-            var transition = state.Record(result.Success, result.Reason, latency, _time.GetUtcNow());
+            var transition = state.Record(result.Success, result.Reason, result.Output, latency, _time.GetUtcNow());
             _metrics.Probe(config.Name, result.Success, latency);
             if (!result.Success)
             {
-                LogProbeFailed(config.Name, result.Reason);
+                LogProbeFailed(config.Name, result.Describe());
             }
 
             if (transition is { } change)
             {
-                LogStateChanged(config.Name, StateText(change.To), change.Reason, change.Count,
+                // The operator's log has the output too; the map (what policies read) has the reason only.
+                LogStateChanged(config.Name, StateText(change.To), result.Describe(), change.Count,
                     change.To == HealthState.Up ? (change.Count == 1 ? "success" : "successes") : (change.Count == 1 ? "failure" : "failures"),
                     StateText(change.From), HealthDuration.Format(change.Held));
                 RequestPublish();

@@ -30,6 +30,9 @@ public sealed class HealthMonitorOptions
     /// <summary>The HTTP connect timeout backstop (10 s); each probe's own timeout normally ends it first.</summary>
     public TimeSpan HttpConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What <c>command:</c> checks may run, and how (the operator's configuration; default: none run).</summary>
+    public CommandCheckPolicy CommandChecks { get; init; } = CommandCheckPolicy.Off;
+
     /// <summary>Creates the <c>Scriptable</c> meter's instruments; null creates a meter of its own.</summary>
     public IMeterFactory? MeterFactory { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Scriptable.Engine.Files;
 
 namespace Scriptable.Engine.Health;
 
@@ -18,19 +19,30 @@ public sealed record HealthOverrideLoad(IReadOnlyDictionary<string, HealthOverri
 /// </summary>
 public static class HealthOverrideStore
 {
-    /// <summary>Reads <paramref name="path"/>. A missing file is no overrides and no error; a broken one is no overrides and an error.</summary>
-    public static HealthOverrideLoad Load(string path)
+    /// <summary>The largest overrides file read (16 MiB).</summary>
+    public const long MaxFileBytes = 16L << 20;
+
+    /// <summary>
+    /// Reads <paramref name="path"/>. A missing file is no overrides and no error; a broken one is no overrides and
+    /// an error. With a <paramref name="boundary"/> (the policies folder's rule), a file kept under the policies
+    /// folder must really be there (a link put in its place is not followed out), and any must be a regular file.
+    /// </summary>
+    public static HealthOverrideLoad Load(string path, FolderBoundary? boundary = null)
     {
         var empty = new Dictionary<string, HealthOverride>(StringComparer.Ordinal);
         byte[] bytes;
         try
         {
-            if (!File.Exists(path))
+            if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
             {
                 return new HealthOverrideLoad(empty, null);
             }
 
-            bytes = File.ReadAllBytes(path);
+            bytes = boundary is null ? File.ReadAllBytes(path) : boundary.ReadServerFile(path, MaxFileBytes);
+        }
+        catch (FileRefusedException ex)
+        {
+            return new HealthOverrideLoad(empty, $"{path}: not read: {ex.Reason}; the overrides in it are ignored");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -52,16 +64,20 @@ public static class HealthOverrideStore
         }
     }
 
-    /// <summary>Writes the overrides to <paramref name="path"/> atomically (temporary file, flush, rename).</summary>
+    /// <summary>
+    /// Writes the overrides to <paramref name="path"/> atomically (temporary file, flush, rename). Each save has a
+    /// temporary file of its own, so saves that overlap never take each other's file; the last rename wins, so
+    /// callers that want the file to hold the last change serialise their saves.
+    /// </summary>
     public static void Save(string path, IReadOnlyDictionary<string, HealthOverride> overrides)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Environment.ProcessId + ".tmp");
+        var temp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
                 {

@@ -26,6 +26,9 @@ public sealed record LocalExplanation(string Source, string? PolicyName, string?
     /// <summary>What the policy noted, in order: how each pool it asked picked (<c>pool.First over [#1 eu down, #2 na up]: #2 (na)</c>) and its own <c>ctx.Note(...)</c> lines.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>What went wrong in the policy, structured (budget stop, exception, null answer...), or null when it answered.</summary>
+    public Policies.PolicyFailure? Failure { get; init; }
+
     /// <summary>The health the question ran with (<c>eu down (stated), na unknown (not stated: counts as up)</c>), or null when the folder has no checks and none was stated.</summary>
     public string? Health { get; init; }
 

@@ -23,7 +23,7 @@ namespace Scriptable.Engine.Local;
 /// </summary>
 public sealed class LocalServer : IDisposable
 {
-    private readonly FolderLoader _loader;
+    private readonly IDisposable _owner;
     private readonly FolderReload _loaded;
     private readonly StatedTime _time = new();
     private readonly QueryPipeline _pipeline;
@@ -32,15 +32,41 @@ public sealed class LocalServer : IDisposable
     private readonly Dictionary<string, GeoDatabase> _opened = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _shownPaths = new(StringComparer.Ordinal);
 
-    private LocalServer(FolderLoader loader, FolderReload loaded, IReadOnlyList<string> warnings)
+    private LocalServer(IDisposable owner, FolderReload loaded, IReadOnlyList<string> warnings)
     {
-        _loader = loader;
+        _owner = owner;
         _loaded = loaded;
         Warnings = warnings;
         _pipeline = new QueryPipeline(new ServerSnapshot(loaded.Zones, new DnsConfig(), loaded.Policies.Policies, HealthMap.Empty, loaded.Geo.Databases), NullLogger.Instance, _time);
         _context = _pipeline.CreateContext();
         _context.Explain = true;
         _context.Isolated = true;
+    }
+
+    /// <summary>The largest time budget of the folder's policies (how long one question may run in policy code).</summary>
+    public TimeSpan MaxTimeBudget
+    {
+        get
+        {
+            var max = new PolicySettings().TimeBudget;
+            foreach (var binding in _loaded.Policies.Policies.Bindings)
+            {
+                max = binding.Settings.TimeBudget > max ? binding.Settings.TimeBudget : max;
+            }
+
+            return max;
+        }
+    }
+
+    /// <summary>The policy file that serves exactly <paramref name="name"/>, or null.</summary>
+    public string? PolicyFileOf(string name)
+    {
+        if (!DnsName.TryParse(name.EndsWith('.') ? name : name + ".", null, out var parsed, out _))
+        {
+            return null;
+        }
+
+        return _loaded.Policies.Policies.Find(parsed)?.File;
     }
 
     /// <summary>The folder's zones, policies, geo databases and health checks as loaded.</summary>
@@ -53,14 +79,18 @@ public sealed class LocalServer : IDisposable
     /// Loads a folder; <paramref name="geo"/> lists databases consulted before the folder's <c>_geo/</c>. Throws
     /// <see cref="InvalidDataException"/> listing every error when anything fails to load or compile.
     /// </summary>
-    public static LocalServer Load(string folder, IReadOnlyList<string>? geo = null, PolicyOptions? policyOptions = null)
+    /// <remarks>
+    /// <paramref name="folderOptions"/> are the operator's decisions about the folder (default: none: no include
+    /// folders, and command checks accepted as written, since a local server never runs a probe).
+    /// </remarks>
+    public static LocalServer Load(string folder, IReadOnlyList<string>? geo = null, PolicyOptions? policyOptions = null, FolderOptions? folderOptions = null)
     {
         if (!Directory.Exists(folder))
         {
             throw new InvalidDataException($"'{folder}' is not a folder.");
         }
 
-        var loader = new FolderLoader(folder, policyOptions, geo ?? []);
+        var loader = new FolderLoader(folder, policyOptions, geo ?? [], folderOptions ?? new FolderOptions { CommandChecks = CommandCheckPolicy.NeverRun });
         var reload = loader.Reload();
         var errors = new List<string>();
         errors.AddRange(reload.ZoneResult.Errors.Select(e => e.ToString()));
@@ -83,6 +113,12 @@ public sealed class LocalServer : IDisposable
         ];
         return new LocalServer(loader, reload, warnings);
     }
+
+    /// <summary>
+    /// A local server over a folder already loaded (a trial process loads it from the versions it was sent);
+    /// disposing the server disposes <paramref name="owner"/>, which unloads them.
+    /// </summary>
+    internal static LocalServer FromReload(FolderReload loaded, IDisposable owner) => new(owner, loaded, []);
 
     /// <summary>Asks a question as a client would, and says why the answer is what it is.</summary>
     public LocalAnswer Ask(LocalQuestion question)
@@ -438,7 +474,7 @@ public sealed class LocalServer : IDisposable
             : context.PolicyNote is null ? "policy" : "fallback";
         // Shown paths are cached: the current folder is a system call, and a distribution asks thousands of times.
         var file = binding is null ? null : _shownPaths.TryGetValue(binding.File, out var shown) ? shown : _shownPaths[binding.File] = ShownPath.Of(binding.File);
-        return new LocalExplanation(source, binding?.Owner.ToString(), file, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo) { Health = HealthText(question), Notes = context.PolicyTrace is { Count: > 0 } notes ? [.. notes] : [] };
+        return new LocalExplanation(source, binding?.Owner.ToString(), file, binding?.Version?.Revision, context.PolicyNote, locatedBy, geo) { Health = HealthText(question), Notes = context.PolicyTrace is { Count: > 0 } notes ? [.. notes] : [], Failure = context.PolicyFailure };
     }
 
     /// <summary>Unloads the compiled policies and closes the geo databases.</summary>
@@ -454,7 +490,7 @@ public sealed class LocalServer : IDisposable
             _opened.Clear();
         }
 
-        _loader.Dispose();
+        _owner.Dispose();
     }
 
     /// <summary>A clock that shows the stated time, or the real one.</summary>

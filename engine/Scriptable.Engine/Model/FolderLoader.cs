@@ -1,3 +1,4 @@
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Geo;
 using Scriptable.Engine.Health;
 using Scriptable.Engine.Policies;
@@ -30,17 +31,27 @@ public sealed class FolderLoader : IDisposable
 
     /// <summary>
     /// Creates a loader for <paramref name="folder"/>; <paramref name="geoDatabases"/> are database files used
-    /// before those of the folder's <c>_geo/</c>.
+    /// before those of the folder's <c>_geo/</c>; <paramref name="folderOptions"/> are the operator's decisions
+    /// about the folder (include folders, the server's own files, command checks). Every file of the folder is
+    /// read through one <see cref="FolderBoundary"/>.
     /// </summary>
-    public FolderLoader(string folder, PolicyOptions? policyOptions = null, IReadOnlyList<string>? geoDatabases = null)
+    public FolderLoader(string folder, PolicyOptions? policyOptions = null, IReadOnlyList<string>? geoDatabases = null, FolderOptions? folderOptions = null)
     {
         Folder = folder;
-        _policies = new PolicyCatalog(folder, policyOptions ?? new PolicyOptions());
-        _geo = new GeoCatalog(geoDatabases ?? [], folder);
+        Options = folderOptions ?? new FolderOptions();
+        Boundary = Options.BoundaryOf(folder);
+        _policies = new PolicyCatalog(folder, policyOptions ?? new PolicyOptions(), Boundary);
+        _geo = new GeoCatalog(geoDatabases ?? [], folder, Boundary);
     }
 
     /// <summary>The policies folder.</summary>
     public string Folder { get; }
+
+    /// <summary>The operator's decisions about the folder.</summary>
+    public FolderOptions Options { get; }
+
+    /// <summary>The folder rule every file of the folder is read through.</summary>
+    public FolderBoundary Boundary { get; }
 
     /// <summary>The policy files and their versions.</summary>
     public PolicyCatalog Policies => _policies;
@@ -60,7 +71,7 @@ public sealed class FolderLoader : IDisposable
             _zoneCache.Clear();
         }
 
-        var result = ZoneLoader.LoadDirectory(Folder, _zoneCache);
+        var result = ZoneLoader.LoadDirectory(Folder, _zoneCache, Boundary.Snapshot());
         var byFolder = new Dictionary<string, Zone>(StringComparer.Ordinal);
         foreach (var zone in result.Zones)
         {
@@ -83,9 +94,9 @@ public sealed class FolderLoader : IDisposable
         var geo = _geo.Reload(force);
         var healthFile = Path.Combine(Folder, HealthConfig.FileName);
         HealthConfigResult? health = null;
-        if (File.Exists(healthFile))
+        if (File.Exists(healthFile) || new FileInfo(healthFile).LinkTarget is not null)
         {
-            health = HealthConfigParser.ParseFile(healthFile, healthFile);
+            health = HealthConfigParser.ParseFile(healthFile, healthFile, Options.CommandChecks, Boundary);
             if (!health.HasErrors && health.Config is not null)
             {
                 _health = health.Config;

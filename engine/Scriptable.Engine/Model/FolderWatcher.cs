@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Diagnostics;
+using Scriptable.Engine.Files;
 
 namespace Scriptable.Engine.Model;
 
@@ -21,6 +22,7 @@ public sealed partial class FolderWatcher : IAsyncDisposable
     private readonly TimeSpan _rescan;
     private readonly ILogger _logger;
     private readonly Func<IReadOnlyList<string>> _extraFiles;
+    private readonly FolderBoundary _boundary;
     private readonly List<FileSystemWatcher> _extraWatchers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -30,10 +32,12 @@ public sealed partial class FolderWatcher : IAsyncDisposable
 
     /// <summary>
     /// Creates a watcher; nothing happens until <see cref="Start"/>. <paramref name="extraFiles"/> gives files
-    /// outside the folder that count too (configured geo databases).
+    /// outside the folder that count too (configured geo databases); the folder is walked, and policies' content
+    /// read, through <paramref name="boundary"/>, the folder rule (default: the rule for <paramref name="folder"/>).
     /// </summary>
-    public FolderWatcher(string folder, Func<CancellationToken, Task> reload, TimeSpan debounce, TimeSpan rescan, ILogger logger, Func<IReadOnlyList<string>>? extraFiles = null)
+    public FolderWatcher(string folder, Func<CancellationToken, Task> reload, TimeSpan debounce, TimeSpan rescan, ILogger logger, Func<IReadOnlyList<string>>? extraFiles = null, FolderBoundary? boundary = null)
     {
+        _boundary = boundary ?? new FolderBoundary(folder);
         _folder = folder;
         _reload = reload;
         _debounce = debounce;
@@ -45,7 +49,7 @@ public sealed partial class FolderWatcher : IAsyncDisposable
     /// <summary>Starts watching. The folder's current state is taken as already loaded.</summary>
     public void Start()
     {
-        _fingerprint = Fingerprint(_folder, _extraFiles());
+        _fingerprint = Fingerprint(_folder, _extraFiles(), _boundary);
         foreach (var directory in _extraFiles().Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct(StringComparer.Ordinal))
         {
             if (Directory.Exists(directory) && !Path.GetFullPath(directory).StartsWith(Path.GetFullPath(_folder), StringComparison.Ordinal))
@@ -126,7 +130,7 @@ public sealed partial class FolderWatcher : IAsyncDisposable
                     }
                 }
 
-                var fingerprint = Fingerprint(_folder, _extraFiles());
+                var fingerprint = Fingerprint(_folder, _extraFiles(), _boundary);
                 if (fingerprint == _fingerprint)
                 {
                     continue;
@@ -149,9 +153,15 @@ public sealed partial class FolderWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Paths, sizes and times of every file (and of the extra files), plus the content of every policy.</summary>
-    internal static string Fingerprint(string folder, IReadOnlyList<string> extraFiles)
+    /// <summary>
+    /// Paths, sizes and times of every file (and of the extra files), plus the content of every policy. The folder is
+    /// walked by the folder rule (links to folders followed inside only, each folder once: a link loop costs
+    /// nothing), and a policy's content is read through it (a FIFO or a link out of the folder is not read).
+    /// </summary>
+    internal static string Fingerprint(string folder, IReadOnlyList<string> extraFiles, FolderBoundary? boundary = null)
     {
+        // Resolved once for the whole walk: the fingerprint runs every few seconds.
+        boundary = (boundary ?? new FolderBoundary(folder)).Snapshot();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (!Directory.Exists(folder))
         {
@@ -161,7 +171,7 @@ public sealed partial class FolderWatcher : IAsyncDisposable
         var files = new List<FileInfo>();
         try
         {
-            files.AddRange(new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 }));
+            files.AddRange(boundary.EnumerateFiles(folder).Select(f => new FileInfo(f)));
         }
         catch (IOException)
         {
@@ -186,11 +196,15 @@ public sealed partial class FolderWatcher : IAsyncDisposable
         {
             try
             {
-                hash.AppendData(Encoding.UTF8.GetBytes($"{file.FullName}\0{file.Length}\0{file.LastWriteTimeUtc.Ticks}\0"));
-                if (file.Extension == ".csx" && file.Length < 1024 * 1024)
+                hash.AppendData(Encoding.UTF8.GetBytes(file.Exists ? $"{file.FullName}\0{file.Length}\0{file.LastWriteTimeUtc.Ticks}\0" : $"{file.FullName}\0missing\0"));
+                if (file.Extension == ".csx" && file.Exists && file.Length < 1024 * 1024)
                 {
-                    hash.AppendData(File.ReadAllBytes(file.FullName));
+                    hash.AppendData(boundary.ReadBytes(file.FullName, 1024 * 1024));
                 }
+            }
+            catch (FileRefusedException ex)
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes($"refused\0{ex.Reason}\0"));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

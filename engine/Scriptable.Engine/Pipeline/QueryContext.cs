@@ -47,6 +47,9 @@ internal sealed class QueryContext
     /// <summary>The client's port.</summary>
     public int ClientPort { get; private set; }
 
+    /// <summary>When processing started (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the duration histogram.</summary>
+    public long StartTimestamp { get; set; }
+
     /// <summary>The snapshot read once at Receive; every stage uses this one.</summary>
     public ServerSnapshot Snapshot { get; set; } = ServerSnapshot.Empty;
 
@@ -138,6 +141,13 @@ internal sealed class QueryContext
     public Policies.PolicyBinding? AnsweredBy { get; set; }
 
     /// <summary>
+    /// What the last pool a policy asked picked (the member's health check, else <c>#n</c>; <c>all-down</c> for the
+    /// pool's all-down value), or <c>fallback</c> when the policy failed; null when no pool picked. A string the pool
+    /// or the runner holds: setting it allocates nothing. Read by the query log and dnstap.
+    /// </summary>
+    public string? PolicyPick { get; set; }
+
+    /// <summary>
     /// True when someone wants to know why (<c>scriptable query</c>, tests): the policy runner then writes
     /// <see cref="PolicyNote"/>. Off on the server's query path.
     /// </summary>
@@ -151,6 +161,9 @@ internal sealed class QueryContext
 
     /// <summary>With <see cref="Explain"/>: what happened in the policy (its fallback and why), or null when it answered.</summary>
     public string? PolicyNote { get; set; }
+
+    /// <summary>With <see cref="Explain"/>: what went wrong in the policy, structured (a trial tells budget stops from exceptions); null when it answered.</summary>
+    public Policies.PolicyFailure? PolicyFailure { get; set; }
 
     /// <summary>With <see cref="Explain"/>: how the policy's pools picked, in order; null when none did.</summary>
     public List<string>? PolicyTrace { get; set; }
@@ -181,6 +194,12 @@ internal sealed class QueryContext
     /// <summary>Per-context counters, summed by the metrics.</summary>
     public QueryCounters Counters { get; } = new();
 
+    /// <summary>
+    /// This context's slot in the in-flight journal, where the policy runner records what it runs (and the
+    /// watchdog looks); null when the pipeline has no journal (tools, tests) or every slot is taken.
+    /// </summary>
+    public Containment.JournalSlot? Slot { get; set; }
+
     /// <summary>Starts a new query.</summary>
     public void Reset(byte[] query, int offset, int length, DnsTransport transport)
     {
@@ -207,7 +226,9 @@ internal sealed class QueryContext
         Zone = null;
         ChainTarget = null;
         AnsweredBy = null;
+        PolicyPick = null;
         PolicyNote = null;
+        PolicyFailure = null;
         PolicyTrace?.Clear();
         Plan.Clear();
         EcsScope = 0;

@@ -19,14 +19,20 @@ internal sealed partial class QueryPipeline
     private readonly RecordStage _record;
     private readonly ILogger _logger;
     private ServerSnapshot _snapshot;
+    private QueryTap[] _taps = [];
     private readonly List<QueryContext> _contexts = [];
     private readonly System.Collections.Concurrent.ConcurrentBag<QueryContext> _pool = [];
+    private readonly Containment.PolicyJournal? _journal;
     private long _lastFailureLog;
 
-    /// <summary>Creates a pipeline serving <paramref name="snapshot"/>.</summary>
-    public QueryPipeline(ServerSnapshot snapshot, ILogger logger, TimeProvider? time = null)
+    /// <summary>
+    /// Creates a pipeline serving <paramref name="snapshot"/>; with a <paramref name="journal"/>, each query context
+    /// gets a slot in it, where policy runs are recorded (Containment/README.md).
+    /// </summary>
+    public QueryPipeline(ServerSnapshot snapshot, ILogger logger, TimeProvider? time = null, Containment.PolicyJournal? journal = null)
     {
         _snapshot = snapshot;
+        _journal = journal;
         _logger = logger;
         _record = new RecordStage(logger);
         var runner = new PolicyRunner(logger, time ?? TimeProvider.System);
@@ -49,7 +55,7 @@ internal sealed partial class QueryPipeline
             return context;
         }
 
-        context = new QueryContext();
+        context = new QueryContext { Slot = _journal?.AllocateSlot() };
         lock (_contexts)
         {
             _contexts.Add(context);
@@ -64,7 +70,23 @@ internal sealed partial class QueryPipeline
         context.Reset([], 0, 0, DnsTransport.Udp);
         context.Snapshot = ServerSnapshot.Empty;
         context.PolicyContext.Clear();
+        context.Slot?.Detach();
         _pool.Add(context);
+    }
+
+    /// <summary>The counters of every context ever created (a copy of the list; the metrics sum them when collected).</summary>
+    public QueryCounters[] AllCounters()
+    {
+        lock (_contexts)
+        {
+            var counters = new QueryCounters[_contexts.Count];
+            for (var i = 0; i < counters.Length; i++)
+            {
+                counters[i] = _contexts[i].Counters;
+            }
+
+            return counters;
+        }
     }
 
     /// <summary>Sums a counter over every context ever created.</summary>
@@ -82,6 +104,16 @@ internal sealed partial class QueryPipeline
         return total;
     }
 
+    /// <summary>
+    /// What sees every answered query (dnstap, the query log), in order; empty (the default) costs one test per
+    /// query. Set before the listeners start.
+    /// </summary>
+    public IReadOnlyList<QueryTap> Taps
+    {
+        get => _taps;
+        set => _taps = [.. value];
+    }
+
     /// <summary>The snapshot new queries read.</summary>
     public ServerSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
@@ -94,7 +126,9 @@ internal sealed partial class QueryPipeline
     /// </summary>
     public int Process(QueryContext context)
     {
+        var taps = _taps;
         context.Snapshot = Volatile.Read(ref _snapshot);
+        var received = context.StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var result = StageResult.Continue;
@@ -115,6 +149,15 @@ internal sealed partial class QueryPipeline
         }
 
         _record.Invoke(context);
+        if (taps.Length > 0 && context.ResponseLength > 0)
+        {
+            var answered = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (var i = 0; i < taps.Length; i++)
+            {
+                taps[i].Capture(context, received, answered);
+            }
+        }
+
         return context.ResponseLength;
     }
 
@@ -126,7 +169,8 @@ internal sealed partial class QueryPipeline
         var last = Volatile.Read(ref _lastFailureLog);
         if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastFailureLog, now, last) == last)
         {
-            LogQueryFailed(ex);
+            // Not the exception object: its ToString() would read a Message that may be a policy's code.
+            LogQueryFailed(Policies.PolicyText.Describe(ex), ex.GetType().FullName ?? ex.GetType().Name, new System.Diagnostics.StackTrace(ex, fNeedFileInfo: true).ToString());
         }
 
         context.ResponseLength = 0;
@@ -149,6 +193,6 @@ internal sealed partial class QueryPipeline
     }
 
     [LoggerMessage(EventId = EventIds.QueryFailed, EventName = nameof(EventIds.QueryFailed), Level = LogLevel.Error,
-        Message = "A query failed and was answered SERVFAIL; further failures within a second are counted, not logged.")]
-    private partial void LogQueryFailed(Exception exception);
+        Message = "A query failed and was answered SERVFAIL ({Error}); further failures within a second are counted, not logged. {Type} at:\n{Trace}")]
+    private partial void LogQueryFailed(string error, string type, string trace);
 }

@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.FileSystemGlobbing;
+using Scriptable.Engine.Containment;
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Policies.Compilation;
 using Scriptable.Engine.Protocol;
+using Scriptable.Engine.Trial;
 using Scriptable.Engine.Zones;
 
 namespace Scriptable.Engine.Policies;
@@ -63,35 +66,47 @@ public sealed record PolicyReload(PolicySet Policies, IReadOnlyList<PolicyChange
 /// </summary>
 public sealed class PolicyCatalog
 {
+    /// <summary>The largest policy or helper file read (1 MiB).</summary>
+    public const long MaxFileBytes = 1L << 20;
+
     private readonly string _root;
     private readonly PolicyOptions _options;
+    private readonly FolderBoundary _boundary;
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Creates an empty catalog for the folder <paramref name="root"/> (a path as the user gave it).</summary>
-    public PolicyCatalog(string root, PolicyOptions options)
+    /// <summary>
+    /// Creates an empty catalog for the folder <paramref name="root"/> (a path as the user gave it). Policies and
+    /// helpers are read through <paramref name="boundary"/>, the folder rule (default: the rule for <paramref name="root"/>).
+    /// </summary>
+    public PolicyCatalog(string root, PolicyOptions options, FolderBoundary? boundary = null)
     {
         _root = root;
         _options = options;
+        _boundary = boundary ?? new FolderBoundary(root);
     }
+
+    /// <summary>
+    /// Containment's hook (Containment/README.md): quarantined versions are not loaded (a stored earlier version or
+    /// the fallback serves instead), loads are journaled, and versions that load are kept as last good. Null: none.
+    /// </summary>
+    internal IPolicyContainment? Containment { get; set; }
 
     /// <summary>Rescans the folder and compiles what changed, binding names in <paramref name="zones"/>.</summary>
     public PolicyReload Reload(IReadOnlyCollection<Zone> zones)
     {
         var warnings = new List<PolicyDiagnostic>();
-        var changes = new List<PolicyChange>();
-        var retired = new List<PolicyVersion>();
-        var files = FindFiles(warnings);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-
-        // Compile what changed, in parallel (the first compile in a process is the slow one).
-        var work = new List<(Entry Entry, string Text, string Hash)>();
-        foreach (var (file, zoneFolder, label) in files)
+        var sources = new List<PolicySource>();
+        foreach (var (file, zoneFolder, label) in FindFiles(warnings))
         {
-            seen.Add(file);
-            string text;
+            string? text;
             try
             {
-                text = File.ReadAllText(file);
+                text = _boundary.ReadText(file, MaxFileBytes);
+            }
+            catch (FileRefusedException ex)
+            {
+                sources.Add(new PolicySource(file, zoneFolder, label, null, ex.Reason));
+                continue;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -101,25 +116,104 @@ public sealed class PolicyCatalog
                     kept.Diagnostics = [PolicyDiagnostic.Error(file, 0, 0, "SCR0120", "cannot read the file: " + ex.Message)];
                 }
 
-                continue;
+                text = null;
             }
 
+            sources.Add(new PolicySource(file, zoneFolder, label, text));
+        }
+
+        return Reload(zones, sources, warnings);
+    }
+
+    /// <summary>
+    /// Puts a version that serves elsewhere into this catalog without compiling it (a trial process loads the
+    /// versions serving beside the one it tries). Returns the load's diagnostics when it does not load.
+    /// </summary>
+    internal IReadOnlyList<PolicyDiagnostic> Seed(PolicySource source, string hash, CompiledPolicy compiled, PolicySettings settings, IReadOnlyList<string> extraNames, IReadOnlyList<string> helpers)
+    {
+        var diagnostics = new List<PolicyDiagnostic>();
+        var entry = new Entry(source.File, source.ZoneFolder, source.Label, settings) { Hash = hash, ExtraNames = extraNames, Helpers = helpers };
+        var origin = OriginOf(source.ZoneFolder) ?? DnsName.Root;
+        entry.Version = PolicyVersion.Load(compiled, source.File, entry.NextRevision++, hash, settings, origin, diagnostics);
+        _entries[source.File] = entry;
+        return diagnostics;
+    }
+
+    /// <summary>
+    /// Reloads from the given files: those with text compile when their content changed; those without text
+    /// (unreadable now, or seeded) keep their version.
+    /// </summary>
+    internal PolicyReload Reload(IReadOnlyCollection<Zone> zones, IReadOnlyList<PolicySource> sources, List<PolicyDiagnostic>? warnings = null)
+    {
+        warnings ??= [];
+        var changes = new List<PolicyChange>();
+        var retired = new List<PolicyVersion>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+
+        // Compile what changed (the first compile in a process is the slow one).
+        var work = new List<(Entry Entry, string Text, string Hash)>();
+        var refused = new List<Entry>();
+        foreach (var (file, zoneFolder, label, text, refusal) in sources)
+        {
+            seen.Add(file);
             if (!_entries.TryGetValue(file, out var entry))
             {
                 entry = new Entry(file, zoneFolder, label, _options.Defaults);
                 _entries[file] = entry;
             }
 
-            var hash = Hash(text, entry.Helpers);
-            if (hash != entry.Hash)
+            if (refusal is not null)
+            {
+                // Not read (a link out of the folder, not a regular file...): an error like a compile error, so the
+                // previous version (if any) keeps serving; the reason only, never the content.
+                if (entry.Hash != "refused:" + refusal)
+                {
+                    entry.Hash = "refused:" + refusal;
+                    entry.Diagnostics = [PolicyDiagnostic.Error(file, 0, 0, "SCR0126", $"not read: {refusal}.")];
+                    entry.Stats.CountCompileFailure();
+                    entry.LastChange = entry.Version is null ? PolicyChangeKind.Failed : PolicyChangeKind.Kept;
+                    refused.Add(entry);
+                }
+
+                continue;
+            }
+
+            if (text is null)
+            {
+                continue;
+            }
+
+            var hash = Hash(text, entry.Helpers, file);
+            if (hash != entry.Hash || (entry.Substituted && Containment?.IsQuarantined(entry.File, hash) == false))
             {
                 work.Add((entry, text, hash));
             }
         }
 
+        // Containment (Containment/README.md) recognises some contents before they are compiled: a quarantined one is
+        // neither compiled nor tried again (what serves instead loads), and one the last-good store holds loads from
+        // its stored bytes (it passed its trial when it went live). The rest is compiled, and tried.
+        var known = new KnownContent?[work.Count];
+        var pending = new List<(Entry Entry, string Text, string Hash)>();
+        for (var i = 0; i < work.Count; i++)
+        {
+            var (entry, text, _) = work[i];
+            known[i] = Containment?.Recognise(entry.File, helpers => Hash(text, helpers, entry.File));
+            if (known[i] is null)
+            {
+                pending.Add(work[i]);
+            }
+        }
+
+        var fresh = CompileAll(pending, [.. work.Select(w => w.Entry)]);
         var compiled = new CompiledPolicy?[work.Count];
-        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
-            i => compiled[i] = PolicyCompiler.Compile(work[i].Entry.File, work[i].Text, _root, ReadHelper));
+        for (int i = 0, next = 0; i < work.Count; i++)
+        {
+            compiled[i] = known[i] is null ? fresh[next++] : null;
+        }
+
+        // Refused files join the changes (their diagnostics, their version kept) without being compiled.
+        work.AddRange(refused.Select(e => (e, "", e.Hash)));
 
         var zonesByFolder = new Dictionary<string, Zone>(StringComparer.OrdinalIgnoreCase);
         foreach (var zone in zones)
@@ -127,22 +221,44 @@ public sealed class PolicyCatalog
             zonesByFolder[zone.Origin.ToString().TrimEnd('.')] = zone;
         }
 
-        for (var i = 0; i < work.Count; i++)
+        for (var i = 0; i < compiled.Length; i++)
         {
             var (entry, text, hash) = work[i];
-            var result = compiled[i]!;
             var diagnostics = new List<PolicyDiagnostic>();
             var directives = PolicyDirectives.Parse(text, entry.File, _options.Defaults, diagnostics);
-            diagnostics.AddRange(result.Diagnostics);
             entry.Settings = directives.Settings;
             entry.ExtraNames = directives.Names;
-            entry.Helpers = [.. result.Helpers.Select(h => h.Path)];
-            entry.Hash = entry.Helpers.Count == 0 ? hash : Hash(text, entry.Helpers);
+            entry.Substituted = false;
+            var origin = (zonesByFolder.TryGetValue(entry.ZoneFolder, out var zone) ? zone.Origin : OriginOf(entry.ZoneFolder)) ?? DnsName.Root;
             PolicyVersion? version = null;
-            if (result.Succeeded && !diagnostics.Exists(d => d.IsError))
+            if (known[i] is { } content)
             {
-                var origin = zonesByFolder.TryGetValue(entry.ZoneFolder, out var zone) ? zone.Origin : OriginOf(entry.ZoneFolder);
-                version = PolicyVersion.Load(result, entry.File, entry.NextRevision, entry.Hash, directives.Settings, origin ?? DnsName.Root, diagnostics);
+                entry.Helpers = content.Helpers;
+                entry.Hash = content.Hash;
+                version = Serve(entry, content.Serve, origin, diagnostics);
+            }
+            else
+            {
+                var result = compiled[i]!;
+                diagnostics.AddRange(result.Diagnostics);
+                entry.Helpers = [.. result.Helpers.Select(h => h.Path)];
+                entry.Hash = entry.Helpers.Count == 0 ? hash : Hash(text, entry.Helpers, entry.File);
+                if (result.Succeeded && !diagnostics.Exists(d => d.IsError))
+                {
+                    // Quarantined (its helpers were not known before it compiled): not loaded; what serves instead does.
+                    version = Containment?.Substitute(entry.File, entry.Hash) is { } substitute
+                        ? Serve(entry, substitute, origin, diagnostics)
+                        : Load(result, entry, entry.Hash, directives.Settings, origin, diagnostics, text);
+                }
+
+                // At a start (nothing of this file serves yet), a new content that fails (saved while the server was
+                // down, or on another node) does not take its names to the fallback when a good version is stored.
+                if (version is null && entry.Version is null && !entry.Substituted && Containment?.Previous(entry.File, entry.Hash) is { } previous)
+                {
+                    version = Serve(entry, previous, origin, diagnostics);
+                    entry.Substituted = false;
+                    entry.ExtraNames = PolicyDirectives.Parse(previous.Text!, entry.File, _options.Defaults, []).Names;
+                }
             }
 
             entry.Diagnostics = diagnostics;
@@ -160,7 +276,11 @@ public sealed class PolicyCatalog
             }
             else
             {
-                entry.Stats.CountCompileFailure();
+                if (!entry.Substituted)
+                {
+                    entry.Stats.CountCompileFailure();
+                }
+
                 entry.LastChange = entry.Version is null ? PolicyChangeKind.Failed : PolicyChangeKind.Kept;
             }
         }
@@ -229,6 +349,48 @@ public sealed class PolicyCatalog
         return new PolicyReload(new PolicySet(bindings), changes, warnings, retired);
     }
 
+    /// <summary>
+    /// Loads what containment serves for a file's content: a quarantined content's stand-in (a stored earlier
+    /// version, or nothing: the fallback), or the content itself from the last-good store.
+    /// </summary>
+    private PolicyVersion? Serve(Entry entry, PolicySubstitute substitute, DnsName origin, List<PolicyDiagnostic> diagnostics)
+    {
+        if (substitute.Reason is { } reason)
+        {
+            entry.Substituted = true;
+            diagnostics.Add(reason);
+        }
+
+        if (substitute.Compiled is not { } stored)
+        {
+            return null;
+        }
+
+        var settings = PolicyDirectives.Parse(substitute.Text!, entry.File, _options.Defaults, []).Settings;
+        return Load(stored, entry, substitute.Hash!, settings, origin, diagnostics, null);
+    }
+
+    /// <summary>
+    /// Loads a compiled version, with containment's journal entry around it (its static fields run here). With
+    /// <paramref name="text"/> (compiled from the file, not loaded from the store) it is kept as the file's last good version.
+    /// </summary>
+    private PolicyVersion? Load(CompiledPolicy compiled, Entry entry, string hash, PolicySettings settings, DnsName origin, List<PolicyDiagnostic> diagnostics, string? text)
+    {
+        var id = Containment?.BeginLoad(entry.File, hash, entry.NextRevision) ?? 0;
+        PolicyVersion? version = null;
+        try
+        {
+            version = PolicyVersion.Load(compiled, entry.File, entry.NextRevision, hash, settings, origin, diagnostics,
+                settings.Isolation == Isolation.PolicyIsolation.Process ? _options.Workers : null);
+        }
+        finally
+        {
+            Containment?.EndLoad(id, version, entry.Stats, text, text is null ? null : Content(FixtureFile(entry.File)));
+        }
+
+        return version;
+    }
+
     /// <summary>Every policy file as of the last reload: what it serves, its version, its last diagnostics (safe to read from any thread).</summary>
     public IReadOnlyList<PolicyFileStatus> Files { get; private set; } = [];
 
@@ -254,7 +416,11 @@ public sealed class PolicyCatalog
         var matcher = new Matcher(StringComparison.Ordinal);
         matcher.AddIncludePatterns(_options.Include);
         matcher.AddExcludePatterns(_options.Exclude);
-        foreach (var relative in matcher.GetResultsInFullPath(_root).Select(p => Path.GetRelativePath(_root, p)).Order(StringComparer.Ordinal))
+
+        // The folder rule's walk (links to folders followed inside only, each folder once), not the globber's own,
+        // which follows every link, loops included.
+        var candidates = _boundary.EnumerateFiles(_root).Select(p => Path.GetRelativePath(_root, p));
+        foreach (var relative in matcher.Match(candidates).Files.Select(f => f.Path.Replace('/', Path.DirectorySeparatorChar)).Order(StringComparer.Ordinal))
         {
             var file = Path.Combine(_root, relative);
             var parts = relative.Split(Path.DirectorySeparatorChar);
@@ -321,29 +487,106 @@ public sealed class PolicyCatalog
 
     private static DnsName? OriginOf(string folder) => DnsName.TryParse(folder.TrimEnd('.') + ".", null, out var name, out _) ? name : null;
 
-    private static string? ReadHelper(string path)
+    /// <summary>A helper's text through the folder rule; null if it does not exist. A refused helper throws <see cref="FileRefusedException"/>.</summary>
+    private string? ReadHelper(string path)
     {
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
+            return _boundary.ReadText(path, MaxFileBytes);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not FileRefusedException && ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
 
-    /// <summary>SHA-256 over the policy's text and its helpers' (so a helper's change recompiles its users).</summary>
-    private static string Hash(string text, IReadOnlyList<string> helpers)
+    /// <summary>
+    /// Compiles the changed files: in a trial (compiled and tried in a disposable process, which answers with
+    /// the assemblies of the versions that passed) when one is configured, else here, in parallel.
+    /// </summary>
+    private CompiledPolicy[] CompileAll(List<(Entry Entry, string Text, string Hash)> work, HashSet<Entry> changed)
+    {
+        if (work.Count == 0)
+        {
+            return [];
+        }
+
+        if (_options.Trial is { } trial)
+        {
+            // Files changing in this reload are not seeded with the version they are leaving.
+            var live = new List<TrialSeed>();
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.Version is { } version && !changed.Contains(entry))
+                {
+                    live.Add(new TrialSeed(new PolicySource(entry.File, entry.ZoneFolder, entry.Label, null), entry.Hash, version.Compiled, version.Settings, entry.ExtraNames, entry.Helpers));
+                }
+            }
+
+            return [.. trial.Try(new TrialBatch(_root, _options, [.. work.Select(w => new PolicySource(w.Entry.File, w.Entry.ZoneFolder, w.Entry.Label, w.Text))], live))];
+        }
+
+        using (TrialProgress.Step(work[0].Entry.File, "loading the compiler", TimeSpan.FromMinutes(2)))
+        {
+            PolicyCompiler.WarmUp();
+        }
+
+        var compiled = new CompiledPolicy[work.Count];
+        var limits = _options.TrialSettings;
+
+        // In a watched process (a trial, the child of scriptable check), one at a time with the timeout in CPU
+        // time: a busy machine does not fail a compile, and the watcher knows which file it was working on.
+        var watched = TrialProgress.IsWatched;
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = watched ? 1 : Math.Max(1, Environment.ProcessorCount) }, i =>
+        {
+            var file = work[i].Entry.File;
+            // The compiler stops itself at the timeout; the watcher's deadline (when a process watches this one) is a backstop.
+            using (TrialProgress.Step(file, "compiling", TrialSettings.CompileDeadline(limits.CompileTimeout)))
+            {
+                compiled[i] = PolicyCompiler.Compile(file, work[i].Text, _root, ReadHelper, limits.MaxSourceKilobytes * 1024, limits.CompileTimeout, cpuTime: watched);
+            }
+        });
+        return compiled;
+    }
+
+    /// <summary>
+    /// SHA-256 over the policy's text, its helpers' (so a helper's change recompiles its users) and its fixture
+    /// file's (so new cases try the version again).
+    /// </summary>
+    private string Hash(string text, IReadOnlyList<string> helpers, string file) =>
+        ContentHash(text, Content(FixtureFile(file)), helpers.Select(h => (h, Content(h))));
+
+    /// <summary>
+    /// The content hash of a policy's text, its fixture file's content and its helpers (path, text), as a version
+    /// records it (the last-good store checks a stored source with it).
+    /// </summary>
+    internal static string ContentHash(string text, string fixtures, IEnumerable<(string Path, string Text)> helpers)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(text));
-        foreach (var helper in helpers)
+        hash.AppendData(Encoding.UTF8.GetBytes("\0" + fixtures));
+        foreach (var (path, helperText) in helpers)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes("\0" + helper + "\0" + (ReadHelper(helper) ?? "")));
+            hash.AppendData(Encoding.UTF8.GetBytes("\0" + path + "\0" + helperText));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The fixture file beside a policy (<c>www.csx</c>: <c>www.fixtures.yaml</c>).</summary>
+    private static string FixtureFile(string file) => file[..^".csx".Length] + Fixtures.FixtureFile.Suffix;
+
+    /// <summary>A helper's or fixture file's content as the content hash covers it: empty when missing, the reason when refused.</summary>
+    private string Content(string path)
+    {
+        try
+        {
+            return ReadHelper(path) ?? "";
+        }
+        catch (FileRefusedException ex)
+        {
+            return "\0refused\0" + ex.Reason;
+        }
     }
 
     private sealed class Entry(string file, string zoneFolder, string label, PolicySettings settings)
@@ -367,6 +610,9 @@ public sealed class PolicyCatalog
         public int NextRevision { get; set; } = 1;
 
         public PolicyChangeKind LastChange { get; set; }
+
+        /// <summary>True while its content is quarantined (a stored version or the fallback serves): a release reloads it.</summary>
+        public bool Substituted { get; set; }
 
         public IReadOnlyList<PolicyDiagnostic> Diagnostics { get; set; } = [];
 

@@ -11,7 +11,9 @@ namespace Scriptable.Engine.Policies;
 /// </code>
 /// Keys: <c>names</c> (more names this policy serves, relative to the zone; <c>@</c> is the apex and
 /// <c>*.x</c> a wildcard), <c>fallback</c> (servfail, static, nodata, nxdomain, refused), <c>time</c>
-/// (time budget: <c>500us</c>, <c>5ms</c>, <c>1s</c>), <c>stack</c> (<c>128k</c>), <c>memory</c> (<c>4m</c>).
+/// (time budget: <c>500us</c>, <c>5ms</c>, <c>1s</c>), <c>stack</c> (<c>128k</c>), <c>memory</c> (<c>4m</c>), <c>cpu</c>
+/// (the most of the receive loops' time it may take: <c>20%</c>), <c>isolation</c> (<c>process</c>: run in policy worker
+/// processes; a policy cannot leave the isolation the server sets).
 /// </summary>
 internal sealed record PolicyDirectives(PolicySettings Settings, IReadOnlyList<string> Names)
 {
@@ -53,6 +55,11 @@ internal sealed record PolicyDirectives(PolicySettings Settings, IReadOnlyList<s
                 {
                     diagnostics.Add(PolicyDiagnostic.Error(file, lineNumber, column, "SCR0101", error));
                 }
+                else if (error.Length > 0)
+                {
+                    // Accepted with a remark: isolation=inprocess where the server runs every policy in workers.
+                    diagnostics.Add(new PolicyDiagnostic(file, lineNumber, column, false, Isolation.IsolationDirective.IgnoredId, error));
+                }
 
                 offset += item.Length;
                 rest = rest[item.Length..];
@@ -65,10 +72,15 @@ internal sealed record PolicyDirectives(PolicySettings Settings, IReadOnlyList<s
     private static bool Apply(ReadOnlySpan<char> item, ref PolicySettings settings, List<string> names, out string error)
     {
         error = "";
+        if (item.StartsWith("isolation=", StringComparison.Ordinal))
+        {
+            return Isolation.IsolationDirective.Apply(item["isolation=".Length..], ref settings, out error);
+        }
+
         var eq = item.IndexOf('=');
         if (eq <= 0)
         {
-            error = $"'{item}' is not a setting: write key=value (names, fallback, time, stack, memory).";
+            error = $"'{item}' is not a setting: write key=value (names, fallback, time, stack, memory, cpu, isolation).";
             return false;
         }
 
@@ -115,16 +127,26 @@ internal sealed record PolicyDirectives(PolicySettings Settings, IReadOnlyList<s
                 settings = settings with { MaxStackKilobytes = (int)stack };
                 return true;
             case "memory":
-                if (!TryParseSize(value, out var memory) || memory < 64 || memory > 1024 * 1024)
+                // At most 64m: the stacks of policy threads are sized for what a policy can build (PolicyThreads).
+                if (!TryParseSize(value, out var memory) || memory < 64 || memory > PolicyThreads.MaxMemoryKilobytes)
                 {
-                    error = $"memory '{value}' is not a size between 64k and 1g.";
+                    error = $"memory '{value}' is not a size between 64k and 64m.";
                     return false;
                 }
 
                 settings = settings with { MaxAllocatedKilobytes = (int)memory };
                 return true;
+            case "cpu":
+                if (!value.EndsWith('%') || !double.TryParse(value[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) || percent <= 0 || percent > 100)
+                {
+                    error = $"cpu '{value}' is not a share between 0% and 100% (such as 5%, 20%).";
+                    return false;
+                }
+
+                settings = settings with { MaxCpuPercent = percent };
+                return true;
             default:
-                error = $"'{key}' is not a setting (names, fallback, time, stack, memory).";
+                error = $"'{key}' is not a setting (names, fallback, time, stack, memory, cpu, isolation).";
                 return false;
         }
     }

@@ -17,4 +17,19 @@ public sealed record PolicyOptions
 
     /// <summary>Fallback and budget of policies that do not set their own.</summary>
     public PolicySettings Defaults { get; init; } = new();
+
+    /// <summary>Limits of compiling and trying a new version (source size, compile time, trial questions).</summary>
+    public Trial.TrialSettings TrialSettings { get; init; } = new();
+
+    /// <summary>
+    /// Where new versions are compiled and tried before they serve: a disposable child process on the server
+    /// (<see cref="Trial.ProcessTrial"/>); null compiles them here without a trial (the local server, tests).
+    /// </summary>
+    internal Trial.IPolicyTrial? Trial { get; init; }
+
+    /// <summary>
+    /// The policy worker processes that run the versions whose settings say <c>Process</c> (the server's); null runs
+    /// every version in this process (the local server, trials, tests).
+    /// </summary>
+    internal Isolation.PolicyWorkers? Workers { get; init; }
 }

@@ -19,6 +19,15 @@ public sealed record PolicySettings
     /// <summary>Memory one query may allocate in policy code.</summary>
     public int MaxAllocatedKilobytes { get; init; } = 16 * 1024;
 
+    /// <summary>
+    /// The most of the receive loops' time the policy may take, in percent, averaged by the watchdog (a burst of a
+    /// second at this share is allowed): over it, its names answer the fallback until it is back under.
+    /// </summary>
+    public double MaxCpuPercent { get; init; } = 5;
+
     /// <summary>How long loading a version (its static fields) may take.</summary>
     public TimeSpan LoadTimeBudget { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where the server runs the policy: in its own process, or in policy worker processes (Isolation/README.md).</summary>
+    public Isolation.PolicyIsolation Isolation { get; init; } = Scriptable.Engine.Isolation.PolicyIsolation.InProcess;
 }

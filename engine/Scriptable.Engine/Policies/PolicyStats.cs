@@ -50,6 +50,9 @@ public sealed class PolicyStats
     /// <summary>Number of sampled runs.</summary>
     public long Samples => Volatile.Read(ref _samples);
 
+    /// <summary>Benches, stuck runs and the time the watchdog saw the policy running (Containment/README.md).</summary>
+    internal Containment.PolicyContainmentStats Containment { get; } = new();
+
     internal void CountQuery() => Interlocked.Increment(ref _queries);
 
     internal void CountException() => Interlocked.Increment(ref _exceptions);

@@ -293,6 +293,9 @@ public sealed class Answer
     /// <summary>The next rotation offset (Rotated) for one use.</summary>
     internal int NextRotation() => Interlocked.Increment(ref _rotation) & int.MaxValue;
 
+    /// <summary>An answer rebuilt from its parts: one a policy worker process sent (Isolation/AnswerDecoder).</summary>
+    internal static Answer FromParts(AnswerKind kind, RRset[] sets, RecordOrder order, int scope) => new(kind, sets, order, scope);
+
     private Answer WithOrder(RecordOrder order)
     {
         RequireRecords(order.ToString());

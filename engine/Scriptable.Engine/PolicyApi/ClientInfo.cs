@@ -21,7 +21,14 @@ public sealed class ClientInfo
     /// The source address of the query. An answer that depends on it holds for that resolver, whatever
     /// client it asks for, so reading it does not narrow the ECS scope.
     /// </summary>
-    public IPAddress Address => _address ??= new IPAddress(_context.Source.ClientAddress);
+    public IPAddress Address
+    {
+        get
+        {
+            _context.Own();
+            return _address ??= new IPAddress(_context.Source.ClientAddress);
+        }
+    }
 
     /// <summary>The source port of the query.</summary>
     public int Port => _context.Source.ClientPort;

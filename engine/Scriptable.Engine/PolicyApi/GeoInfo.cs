@@ -113,7 +113,8 @@ public sealed class GeoInfo
     /// Any value of any database by its path of keys and indices (<c>country/names/de</c>,
     /// <c>subdivisions/0/iso_code</c>, <c>country_code</c>): from the first database that has it, or null.
     /// Strings come back as <c>string</c>, numbers as <c>long</c>, <c>ulong</c> or <c>double</c>, maps and
-    /// arrays as dictionaries and lists.
+    /// arrays as read-only dictionaries and lists: one record serves every query that lands on it, so what comes
+    /// back cannot be changed.
     /// </summary>
     public object? Value(string path)
     {
@@ -176,7 +177,7 @@ public sealed class GeoInfo
     /// <summary>The record of database <paramref name="index"/>, looking databases up in order as needed.</summary>
     private GeoRecord? At(int index)
     {
-        var address = _context.LookupAddress;
+        var address = _context.LookupAddress; // the context's thread only
         while (_looked <= index)
         {
             _records[_looked] = _set.Databases[_looked].Lookup(address, out _prefixes[_looked]);

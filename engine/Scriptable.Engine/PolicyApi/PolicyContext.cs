@@ -10,6 +10,12 @@ namespace Scriptable.Policies;
 /// is, the health of the backends, and the time. One context serves many queries in turn: read it while the
 /// policy runs, and never keep it (or anything it returned) in a static field.
 /// </summary>
+/// <remarks>
+/// A context belongs to the receive thread that prepared it for the query, which may be another zone's query
+/// by the time a kept reference is used again: read or written from any other thread, the query's data
+/// (<see cref="Query"/>, <see cref="Client"/>, <see cref="Geo"/>, <see cref="Scope"/>, <see cref="Note(string)"/>)
+/// throws <see cref="InvalidOperationException"/>. On its own thread only the policy it runs for can run.
+/// </remarks>
 public sealed class PolicyContext
 {
     private QueryContext _source = null!;
@@ -19,6 +25,8 @@ public sealed class PolicyContext
     private DateTimeOffset? _now;
     private bool _dependsOnSubnet;
     private int _networkScope;
+    private int _thread;
+    private int? _scope;
 
     internal PolicyContext()
     {
@@ -49,15 +57,36 @@ public sealed class PolicyContext
     /// prefix if the policy read the subnet (or used a sticky choice), else 0 (the answer holds for every
     /// client). An answer's own <see cref="Answer.WithScope"/> takes precedence.
     /// </summary>
-    public int? Scope { get; set; }
+    public int? Scope
+    {
+        get
+        {
+            Own();
+            return _scope;
+        }
 
-    internal QueryContext Source => _source;
+        set
+        {
+            Own();
+            _scope = value;
+        }
+    }
+
+    /// <summary>The query, for the thread the context belongs to (see the remarks).</summary>
+    internal QueryContext Source
+    {
+        get
+        {
+            Own();
+            return _source;
+        }
+    }
 
     /// <summary>The address the geo databases are asked about: the trusted ECS address, else the source address.</summary>
-    internal ReadOnlySpan<byte> LookupAddress => _source.LookupAddress;
+    internal ReadOnlySpan<byte> LookupAddress => Source.LookupAddress;
 
     /// <summary>True when someone asks why (<c>scriptable query</c>, fixtures): pools then note how they picked.</summary>
-    internal bool Explaining => _source.Explain;
+    internal bool Explaining => Source.Explain;
 
     /// <summary>
     /// Adds a line to the explanation of this answer (<c>scriptable query</c>'s WHY section, a failing fixture's
@@ -66,7 +95,7 @@ public sealed class PolicyContext
     /// </summary>
     public void Note(string text)
     {
-        if (_source.Explain)
+        if (Source.Explain)
         {
             AddNote(text);
         }
@@ -75,7 +104,7 @@ public sealed class PolicyContext
     /// <summary>As <see cref="Note(string)"/>, for <c>ctx.Note($"override for {country}")</c>: formatted only when someone asks why.</summary>
     public void Note([InterpolatedStringHandlerArgument("")] ref NoteHandler text)
     {
-        if (_source.Explain)
+        if (Source.Explain)
         {
             AddNote(text.Text());
         }
@@ -95,7 +124,8 @@ public sealed class PolicyContext
         _now = null;
         _dependsOnSubnet = false;
         _networkScope = 0;
-        Scope = null;
+        _scope = null;
+        _thread = Environment.CurrentManagedThreadId;
         Query.Reset();
         Client.Reset();
         Geo.Reset(source.Snapshot.Geo);
@@ -109,6 +139,20 @@ public sealed class PolicyContext
         _owner = null;
         Health = HealthMap.Empty;
     }
+
+    /// <summary>Throws unless the caller runs on the thread the context was prepared on for its query.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Own()
+    {
+        if (Environment.CurrentManagedThreadId != _thread)
+        {
+            NotOwned();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void NotOwned() => throw new InvalidOperationException(
+        "This ctx belongs to a query on another thread: a policy may use ctx (and what it returned) only while it answers that query, never keep it.");
 
     /// <summary>Notes that the answer depends on the client's subnet.</summary>
     internal void DependsOnSubnet() => _dependsOnSubnet = true;
@@ -138,7 +182,7 @@ public sealed class PolicyContext
             return 0;
         }
 
-        var scope = answer.Scope >= 0 ? answer.Scope : Scope ?? (_dependsOnSubnet ? ecs.SourcePrefix : _networkScope);
+        var scope = answer.Scope >= 0 ? answer.Scope : _scope ?? (_dependsOnSubnet ? ecs.SourcePrefix : _networkScope);
         return (byte)Math.Clamp(scope, 0, ecs.SourcePrefix);
     }
 
@@ -148,6 +192,7 @@ public sealed class PolicyContext
     /// </summary>
     internal ulong SubnetKey()
     {
+        Own();
         ulong hash = 14695981039346656037;
         var ecs = _source.Ecs;
         if (_source.LookupFromEcs)

@@ -135,11 +135,16 @@ public sealed class Pool<T>
 {
     private const int MaxMembers = 64;
 
+    /// <summary>The pick the query log and dnstap show when the pool answered its all-down value.</summary>
+    private const string AllDownPick = "all-down";
+
     private readonly PoolMember<T>[] _members;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<PoolMember<T>> _readOnlyMembers;
     private readonly ulong[] _salts;
     private readonly AllDownMode _allDown;
     private readonly T? _fallback;
     private readonly bool _hasChecks;
+    private readonly string[] _pickNames;
     private int _turn;
 
     internal Pool(PoolMember<T>[] members, AllDownMode allDown, T? fallback)
@@ -155,6 +160,7 @@ public sealed class Pool<T>
         }
 
         _salts = new ulong[members.Length];
+        _pickNames = new string[members.Length];
         for (var i = 0; i < members.Length; i++)
         {
             var weight = members[i].Weight;
@@ -164,16 +170,18 @@ public sealed class Pool<T>
             }
 
             _hasChecks |= members[i].Check is not null;
+            _pickNames[i] = members[i].Check ?? "#" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             _salts[i] = PolicyContext.Finish((ulong)i + 0x9E3779B97F4A7C15);
         }
 
         _members = members;
+        _readOnlyMembers = Array.AsReadOnly(members);
         _allDown = allDown;
         _fallback = fallback;
     }
 
-    /// <summary>The members, in order.</summary>
-    public IReadOnlyList<PoolMember<T>> Members => _members;
+    /// <summary>The members, in order (read-only: the pool's own array is never handed out).</summary>
+    public IReadOnlyList<PoolMember<T>> Members => _readOnlyMembers;
 
     /// <summary>The first member whose check is up (failover in order of preference).</summary>
     public T First(PolicyContext ctx)
@@ -347,6 +355,7 @@ public sealed class Pool<T>
     /// </summary>
     private T Picked(PolicyContext ctx, string how, ulong up, int index)
     {
+        ctx.Source.PolicyPick = index < 0 ? AllDownPick : _pickNames[index];
         if (ctx.Explaining)
         {
             ctx.AddNote(Describe(ctx, how, up, index));

@@ -16,13 +16,34 @@ public sealed class QueryInfo
     /// The name being answered, lower case, with the trailing dot (<c>www.example.com.</c>). For a policy
     /// reached through a CNAME, this is the policy's own name; <see cref="QuestionName"/> is what was asked.
     /// </summary>
-    public string Name => _name ??= _context.OwnerText();
+    public string Name
+    {
+        get
+        {
+            _context.Own();
+            return _name ??= _context.OwnerText();
+        }
+    }
 
     /// <summary>The name in the question, lower case, with the trailing dot.</summary>
-    public string QuestionName => _context.QuestionText();
+    public string QuestionName
+    {
+        get
+        {
+            _context.Own();
+            return _context.QuestionText();
+        }
+    }
 
     /// <summary>The origin of the zone, lower case, with the trailing dot (<c>example.com.</c>).</summary>
-    public string Zone => _zone ??= _context.ZoneText();
+    public string Zone
+    {
+        get
+        {
+            _context.Own();
+            return _zone ??= _context.ZoneText();
+        }
+    }
 
     /// <summary>The type asked for.</summary>
     public DnsType Type => (DnsType)_context.Source.QType;

@@ -3,11 +3,14 @@ namespace Scriptable.Engine.Yaml;
 /// <summary>Suggestions for misspelt keys: "did you mean 'interval'?".</summary>
 internal static class Spelling
 {
-    /// <summary>The known word within two edits of <paramref name="word"/>, if exactly one is nearest.</summary>
-    public static string? Closest(string word, IReadOnlyCollection<string> known)
+    /// <summary>
+    /// The nearest known word within <paramref name="maxDistance"/> edits of <paramref name="word"/> (letter case
+    /// aside), the first of equals.
+    /// </summary>
+    public static string? Closest(string word, IEnumerable<string> known, int maxDistance = 2)
     {
         string? best = null;
-        var bestDistance = 3;
+        var bestDistance = maxDistance + 1;
         foreach (var candidate in known)
         {
             var distance = Distance(word, candidate);
@@ -21,7 +24,8 @@ internal static class Spelling
         return best;
     }
 
-    private static int Distance(string a, string b)
+    /// <summary>Edits (insert, delete, replace) from one word to the other, letter case aside.</summary>
+    public static int Distance(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Scriptable.Engine.Files;
 
 namespace Scriptable.Engine.Zones;
 
@@ -28,15 +29,19 @@ public sealed class ZoneCache
         _byFolder = _byFolder.Where(e => kept.Contains(e.Value.Zone)).ToDictionary(StringComparer.Ordinal);
     }
 
-    internal static string Fingerprint(string folder)
+    /// <summary>The folder's files (links to folders followed only inside the policies folder, by <paramref name="boundary"/>'s walk).</summary>
+    internal static string Fingerprint(string folder, FolderBoundary boundary)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(f => f.Extension != ".csx")
-            .OrderBy(f => f.FullName, StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var path in boundary.EnumerateFiles(folder))
         {
-            hash.AppendData(Encoding.UTF8.GetBytes($"{Path.GetRelativePath(folder, file.FullName)}\0{file.Length}\0{file.LastWriteTimeUtc.Ticks}\0"));
+            if (path.EndsWith(".csx", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var file = new FileInfo(path);
+            hash.AppendData(Encoding.UTF8.GetBytes($"{Path.GetRelativePath(folder, file.FullName)}\0{(file.Exists ? file.Length : -1)}\0{(file.Exists ? file.LastWriteTimeUtc.Ticks : 0)}\0"));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -1,3 +1,4 @@
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Protocol;
 using Scriptable.Engine.Zones.MasterFile;
 
@@ -26,8 +27,10 @@ public static class ZoneLoader
     /// whose folder's files (policies aside) kept their names, sizes and times is reused, not parsed again:
     /// saving a policy does not re-read a large zone.
     /// </summary>
-    public static ZoneLoadResult LoadDirectory(string policiesDirectory, ZoneCache? cache = null)
+    /// <remarks>Every file is read through <paramref name="boundary"/> (default: the rule for <paramref name="policiesDirectory"/>).</remarks>
+    public static ZoneLoadResult LoadDirectory(string policiesDirectory, ZoneCache? cache = null, FolderBoundary? boundary = null)
     {
+        boundary ??= new FolderBoundary(policiesDirectory);
         var unchanged = new List<Zone>();
         var zones = new List<Zone>();
         var failed = new List<string>();
@@ -47,7 +50,7 @@ public static class ZoneLoader
                 continue;
             }
 
-            var fingerprint = cache is null ? null : ZoneCache.Fingerprint(folder);
+            var fingerprint = cache is null ? null : ZoneCache.Fingerprint(folder, boundary);
             if (cache?.Find(folder, fingerprint!) is { } cached)
             {
                 zones.Add(cached);
@@ -55,7 +58,7 @@ public static class ZoneLoader
                 continue;
             }
 
-            var zone = LoadZone(folder, errors, warnings);
+            var zone = LoadZone(folder, errors, warnings, boundary);
             if (zone is null)
             {
                 failed.Add(folderName);
@@ -71,9 +74,13 @@ public static class ZoneLoader
         return new(zones, failed, errors, warnings, unchanged);
     }
 
-    /// <summary>Loads the zone of one folder, or returns null after adding its errors.</summary>
-    public static Zone? LoadZone(string folder, List<ZoneDiagnostic> errors, List<ZoneDiagnostic> warnings)
+    /// <summary>
+    /// Loads the zone of one folder, or returns null after adding its errors. Files are read through
+    /// <paramref name="boundary"/> (default: the rule for the folder's parent, the policies folder).
+    /// </summary>
+    public static Zone? LoadZone(string folder, List<ZoneDiagnostic> errors, List<ZoneDiagnostic> warnings, FolderBoundary? boundary = null)
     {
+        boundary ??= new FolderBoundary(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))!);
         var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
         var originText = folderName.EndsWith('.') ? folderName : folderName + ".";
         if (!DnsName.TryParse(originText, null, out var origin, out var nameError))
@@ -85,14 +92,14 @@ public static class ZoneLoader
         var file = Path.Combine(folder, folderName.TrimEnd('.') + ZoneFileExtension);
         if (!File.Exists(file))
         {
-            errors.Add(new(file, 0, $"zone '{origin}' has no master file (expected '{Path.GetFileName(file)}')"));
+            errors.Add(new(folder, 0, $"zone '{origin}' has no master file: expected '{Path.GetFileName(file)}' in this folder"));
             return null;
         }
 
         MasterFileResult parsed;
         try
         {
-            parsed = MasterFileParser.ParseFile(file, origin);
+            parsed = MasterFileParser.ParseFile(file, origin, boundary);
         }
         catch (IOException ex)
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Diagnostics;
 using Scriptable.Server.Configuration;
@@ -27,7 +28,7 @@ internal sealed partial class AdminEndpoint : IAsyncDisposable
     private readonly ScriptableServer _server;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly PrometheusExporter _exporter = new(DnsMetrics.MeterName);
+    private readonly PrometheusExporter _exporter;
     private WebApplication? _app;
 
     /// <summary>Creates the endpoint; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -38,6 +39,7 @@ internal sealed partial class AdminEndpoint : IAsyncDisposable
         _server = server;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Scriptable.Admin");
+        _exporter = new PrometheusExporter(DnsMetrics.MeterName, server.Metrics.Histograms, server.MeterFactory.Owns);
     }
 
     /// <summary>Where the endpoint listens (the port chosen when configured as 0).</summary>
@@ -49,6 +51,10 @@ internal sealed partial class AdminEndpoint : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "scriptable-admin", EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggers);
+
+        // The server's host owns the process's lifetime (Ctrl-C, SIGTERM, systemd): this one neither listens for
+        // signals nor logs "Application started" a second time.
+        builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.Listen(_listen);
@@ -67,13 +73,21 @@ internal sealed partial class AdminEndpoint : IAsyncDisposable
         LogListening($"http://{Format(LocalEndPoint)}/", string.IsNullOrEmpty(_config.Token) ? "no token" : "token required");
     }
 
-    /// <summary>Token check: every request off loopback, changes on loopback when a token is set.</summary>
+    /// <summary>
+    /// Token check: every request off loopback, changes on loopback when a token is set; then what the request may
+    /// see (<see cref="AdminAccess"/>): diagnostic messages need the token when one is set, command output always.
+    /// </summary>
     private async Task Authorize(HttpContext context, Func<Task> next)
     {
         var token = _config.Token;
         var change = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method);
-        var needed = !IPAddress.IsLoopback(_listen.Address) || (change && token.Length > 0);
-        if (needed && !Matches(context.Request.Headers.Authorization.ToString(), token))
+        // The page's own files hold no data (its script sends the token with every read), nor does the redirect of
+        // a browser from / to it: a browser can load them without the token.
+        var page = !change && (StatusPage.IsPageFile(context.Request.Path) || (context.Request.Path == "/" && StatusPage.WantsHtml(context.Request)));
+        var needed = (!IPAddress.IsLoopback(_listen.Address) || (change && token.Length > 0)) && !page;
+        var sent = Matches(context.Request.Headers.Authorization.ToString(), token);
+        context.SetAdminAccess(sent ? AdminAccess.Operator : token.Length == 0 ? AdminAccess.Local : AdminAccess.Anonymous);
+        if (needed && !sent)
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -113,6 +127,6 @@ internal sealed partial class AdminEndpoint : IAsyncDisposable
     }
 
     [LoggerMessage(EventId = EventIds.AdminListening, EventName = nameof(EventIds.AdminListening), Level = LogLevel.Information,
-        Message = "Admin endpoint on {Url} ({Auth}): /status, /policies, /health, /metrics.")]
+        Message = "Admin endpoint on {Url} ({Auth}): the status page at /ui; /status, /policies, /health, /metrics.")]
     private partial void LogListening(string url, string auth);
 }

@@ -13,37 +13,51 @@ internal static class AdminRoutes
 
     private static readonly string[] Endpoints =
     [
-        "GET /status: zones, policies, geo databases, health summary",
+        "GET /ui: the status page (HTML; browsers asking for / are sent there)",
+        "GET /status: zones and their load errors, policies, geo databases, health summary",
+        "GET /stats: responses by rcode and the duration histogram since start (the status page's rates)",
         "GET /policies: every policy file, its version, counters and last errors",
         "GET /health: every health check and group, its state and why",
         "PUT /health/{name}/override {\"state\": \"down|up|drain\", \"expires\": \"10m\", \"reason\": \"...\"}",
         "DELETE /health/{name}/override",
         "GET /metrics: Prometheus text format",
+        "GET /quarantine: policy versions quarantined after the process died in them, and what serves instead",
+        "DELETE /quarantine/{hash}: release a quarantined version (it loads again)",
     ];
 
     /// <summary>Adds the routes.</summary>
     public static void Map(WebApplication app, ScriptableServer server)
     {
-        app.MapGet("/", () => Results.Json(new
-        {
-            service = "scriptable",
-            endpoints = Endpoints,
-        }));
-        app.MapGet("/status", () => Results.Json(Status(server)));
-        app.MapGet("/policies", () => Results.Json(server.Policies.Files.Select(Describe)));
+        app.MapGet("/", (HttpRequest request) => StatusPage.WantsHtml(request)
+            ? Results.Redirect(StatusPage.Path)
+            : Results.Json(new
+            {
+                service = "scriptable",
+                endpoints = Endpoints,
+            }));
+        app.MapGet("/status", (HttpContext context) => Results.Json(Status(server, context.AdminAccess())));
+        app.MapGet("/policies", (HttpContext context) => Results.Json(server.Policies.Files.Select(f => Describe(f, context.AdminAccess()))));
+        StatusPage.Map(app);
+        StatsRoutes.Map(app, server);
         HealthRoutes.Map(app, server);
+        QuarantineRoutes.Map(app, server);
     }
 
-    private static object Status(ScriptableServer server)
+    private static object Status(ScriptableServer server, AdminAccess access)
     {
         var snapshot = server.Pipeline.Snapshot;
+        var zoneLoad = server.ZoneResult;
         return new
         {
             version = Version,
+            node = Environment.MachineName,
             startedAt = server.StartedAt,
             uptimeSeconds = Math.Round((DateTimeOffset.UtcNow - server.StartedAt).TotalSeconds),
             listen = server.UdpEndPoints.Select(e => e.ToString()),
             zones = snapshot.Zones.Zones.Select(z => new { origin = z.Origin.ToString(), serial = z.Serial, records = z.RecordCount, file = z.Source }),
+            failedZones = zoneLoad.Failed,
+            zoneErrors = zoneLoad.Errors.Select(e => Show(e, access)),
+            zoneWarnings = zoneLoad.Warnings.Select(w => Show(w, access)),
             policies = new
             {
                 names = snapshot.Policies.Bindings.Count,
@@ -52,10 +66,21 @@ internal static class AdminRoutes
             },
             geo = snapshot.Geo.Databases.OfType<Engine.Geo.GeoDatabase>().Select(d => new { file = d.Path, type = d.DatabaseType, built = d.BuildTime, nodes = d.NodeCount, cachedRecords = d.CachedRecords }),
             health = HealthRoutes.Summary(server),
+            containment = QuarantineRoutes.Summary(server),
         };
     }
 
-    private static object Describe(PolicyFileStatus file) => new
+    /// <summary>A diagnostic as shown: in full, or (to requests that may not see messages) where it is and its id.</summary>
+    private static string Show(PolicyDiagnostic diagnostic, AdminAccess access) => access.SeesDiagnostics()
+        ? diagnostic.ToString()
+        : (diagnostic with { Message = "(the message needs the admin token)" }).ToString();
+
+    /// <summary>A zone diagnostic as shown: in full, or (to requests that may not see messages) where it is.</summary>
+    private static string Show(Engine.Zones.ZoneDiagnostic diagnostic, AdminAccess access) => access.SeesDiagnostics()
+        ? diagnostic.ToString()
+        : (diagnostic with { Message = "(the message needs the admin token)" }).ToString();
+
+    private static object Describe(PolicyFileStatus file, AdminAccess access) => new
     {
         file = file.File,
         names = file.Names,
@@ -71,8 +96,8 @@ internal static class AdminRoutes
             stackKilobytes = file.Settings.MaxStackKilobytes,
             memoryKilobytes = file.Settings.MaxAllocatedKilobytes,
         },
-        errors = file.Diagnostics.Where(d => d.IsError).Select(d => d.ToString()),
-        warnings = file.Diagnostics.Where(d => !d.IsError).Select(d => d.ToString()),
+        errors = file.Diagnostics.Where(d => d.IsError).Select(d => Show(d, access)),
+        warnings = file.Diagnostics.Where(d => !d.IsError).Select(d => Show(d, access)),
         counters = new
         {
             queries = file.Stats.Queries,

@@ -16,14 +16,28 @@ internal static class HealthRoutes
     /// <summary>Adds the routes.</summary>
     public static void Map(WebApplication app, ScriptableServer server)
     {
-        app.MapGet("/health", () => Results.Json(new
+        app.MapGet("/health", (HttpContext context) => Results.Json(new
         {
-            checks = server.Health.Statuses.Select(Describe),
+            checks = server.Health.Statuses.Select(s => Describe(s, context.AdminAccess())),
             overrides = server.Health.Overrides.ToDictionary(o => o.Key, o => Describe(o.Value)),
             overridesFile = server.OverridesFile,
         }));
         app.MapPut("/health/{name}/override", async (string name, HttpRequest request) =>
         {
+            // A name that is no check or group would be kept and never read: a typo, said as one.
+            var known = server.Health.Statuses.Select(s => s.Name).ToList();
+            if (!known.Contains(name, StringComparer.Ordinal))
+            {
+                var hint = Engine.Yaml.Spelling.Closest(name, known) is { } close ? $"; did you mean '{close}'?"
+                    : known.Count == 0 ? "; health.yaml declares none" : $" (there are: {string.Join(", ", known)})";
+                return Results.NotFound(new { error = $"'{name}' is no check or group of health.yaml{hint}" });
+            }
+
+            if (!request.HasJsonContentType())
+            {
+                return Results.Json(new { error = "send the body as JSON, with 'content-type: application/json': " + BodyHint }, statusCode: StatusCodes.Status415UnsupportedMediaType);
+            }
+
             OverrideRequest? body;
             try
             {
@@ -36,7 +50,7 @@ internal static class HealthRoutes
 
             if (body is null || !HealthOverride.TryParseKind(body.State, out var kind))
             {
-                return Results.BadRequest(new { error = "send {\"state\": \"down\" | \"up\" | \"drain\", \"expires\": \"10m\" (optional), \"reason\": \"...\" (optional)}" });
+                return Results.BadRequest(new { error = "send " + BodyHint });
             }
 
             var now = DateTimeOffset.UtcNow;
@@ -57,16 +71,40 @@ internal static class HealthRoutes
                 }
             }
 
+            if (expires is { } until && until <= now)
+            {
+                // Applying it would only clear the override in force: refuse, and change nothing.
+                return Results.BadRequest(new { error = $"expires '{body.Expires}' is already past ({until.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}): nothing was changed" });
+            }
+
             var value = new HealthOverride(kind, expires, body.Reason, now);
-            server.SetOverride(name, value);
-            return Results.Json(new { name, @override = Describe(value) });
+            return Save(server, name, value) ?? Results.Json(new { name, @override = Describe(value) });
         });
         app.MapDelete("/health/{name}/override", (string name) =>
         {
-            var existed = server.Health.Overrides.ContainsKey(name);
-            server.SetOverride(name, null);
-            return existed ? Results.Json(new { name, cleared = true }) : Results.NotFound(new { error = $"'{name}' has no override" });
+            if (!server.Health.Overrides.ContainsKey(name))
+            {
+                return Results.NotFound(new { error = $"'{name}' has no override" });
+            }
+
+            return Save(server, name, null) ?? Results.Json(new { name, cleared = true });
         });
+    }
+
+    private const string BodyHint = "{\"state\": \"down\" | \"up\" | \"drain\", \"expires\": \"10m\" (optional), \"reason\": \"...\" (optional)}";
+
+    /// <summary>Sets or clears an override; null when saved, else the 500 that says the file could not be written (nothing changed).</summary>
+    private static IResult? Save(ScriptableServer server, string name, HealthOverride? value)
+    {
+        try
+        {
+            server.SetOverride(name, value);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Results.Json(new { error = $"the overrides file cannot be written ({ex.Message}): nothing was changed" }, statusCode: StatusCodes.Status500InternalServerError);
+        }
     }
 
     /// <summary>Counts for /status.</summary>
@@ -83,7 +121,7 @@ internal static class HealthRoutes
         };
     }
 
-    private static object Describe(HealthCheckStatus status) => new
+    private static object Describe(HealthCheckStatus status, AdminAccess access) => new
     {
         name = status.Name,
         kind = status.Kind.ToString().ToLowerInvariant(),
@@ -92,6 +130,9 @@ internal static class HealthRoutes
         checkState = status.CheckState.ToString().ToLowerInvariant(),
         since = status.Since,
         reason = status.Reason,
+
+        // What a command printed may hold anything: only for requests with the token.
+        output = access.SeesOutput() ? status.Output : null,
         lastProbe = status.LastProbe,
         lastLatencyMilliseconds = status.LastLatency is { } latency ? Math.Round(latency.TotalMilliseconds, 2) : (double?)null,
         consecutiveSuccesses = status.ConsecutiveSuccesses,

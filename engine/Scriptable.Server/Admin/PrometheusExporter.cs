@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Scriptable.Engine.Diagnostics;
 
 namespace Scriptable.Server.Admin;
 
@@ -23,14 +24,20 @@ internal sealed class PrometheusExporter : IDisposable
     private readonly Lock _scrape = new();
     private readonly ConcurrentDictionary<(Instrument Instrument, string Labels), Aggregate> _recorded = new();
     private readonly List<(Instrument Instrument, string Labels, double Value)> _observed = [];
+    private readonly Func<IReadOnlyList<HistogramFamily>>? _histograms;
     private bool _collecting;
 
-    /// <summary>Starts listening to every instrument of the meters named <paramref name="meterName"/>.</summary>
-    public PrometheusExporter(string meterName)
+    /// <summary>
+    /// Starts listening to every instrument of the meters named <paramref name="meterName"/> (those that
+    /// <paramref name="owns"/> says are one server's, when given); <paramref name="histograms"/> adds histograms
+    /// aggregated elsewhere (the query path's), read at each scrape.
+    /// </summary>
+    public PrometheusExporter(string meterName, Func<IReadOnlyList<HistogramFamily>>? histograms = null, Func<Instrument, bool>? owns = null)
     {
+        _histograms = histograms;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == meterName)
+            if (instrument.Meter.Name == meterName && (owns is null || owns(instrument)))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -83,6 +90,11 @@ internal sealed class PrometheusExporter : IDisposable
             foreach (var (name, family) in families)
             {
                 Write(text, name, family);
+            }
+
+            foreach (var histogram in _histograms?.Invoke() ?? [])
+            {
+                Write(text, histogram);
             }
 
             WriteProcess(text);
@@ -220,6 +232,36 @@ internal sealed class PrometheusExporter : IDisposable
             text.Append(name).Append("_count").Append(labels).Append(' ').Append(count).Append('\n');
         }
     }
+
+    private static void Write(StringBuilder text, HistogramFamily histogram)
+    {
+        text.Append("# HELP ").Append(histogram.Name).Append(' ').Append(histogram.Help).Append('\n');
+        text.Append("# TYPE ").Append(histogram.Name).Append(" histogram\n");
+        foreach (var series in histogram.Series)
+        {
+            var inner = new StringBuilder();
+            foreach (var (key, value) in series.Labels)
+            {
+                inner.Append(key).Append("=\"").Append(Escape(value)).Append("\",");
+            }
+
+            var labels = inner.Length == 0 ? "" : "{" + inner.ToString(0, inner.Length - 1) + "}";
+            long cumulative = 0;
+            for (var i = 0; i < histogram.Bounds.Length; i++)
+            {
+                cumulative += series.Counts[i];
+                text.Append(histogram.Name).Append("_bucket{").Append(inner).Append("le=\"").Append(Number(histogram.Bounds[i])).Append("\"} ").Append(cumulative).Append('\n');
+            }
+
+            cumulative += series.Counts[histogram.Bounds.Length];
+            text.Append(histogram.Name).Append("_bucket{").Append(inner).Append("le=\"+Inf\"} ").Append(cumulative).Append('\n');
+            text.Append(histogram.Name).Append("_sum").Append(labels).Append(' ').Append(Number(series.Sum)).Append('\n');
+            text.Append(histogram.Name).Append("_count").Append(labels).Append(' ').Append(cumulative).Append('\n');
+        }
+    }
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static void WriteProcess(StringBuilder text)
     {

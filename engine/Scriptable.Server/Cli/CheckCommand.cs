@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Scriptable.Engine.Fixtures;
+using Scriptable.Engine.Local;
 using Scriptable.Engine.Model;
 using Scriptable.Engine.Policies;
+using Scriptable.Engine.Trial;
 
 namespace Scriptable.Server.Cli;
 
@@ -14,10 +17,10 @@ internal static class CheckCommand
 {
     public static Command Create()
     {
-        var folder = new Argument<string>("folder")
+        var folder = new Argument<string?>("folder")
         {
-            Description = "The policies folder to check.",
-            DefaultValueFactory = _ => "policies",
+            Description = "The policies folder to check, or a folder holding policies folders (examples/ holds one per example). Default: the configured one, else ./policies, else the current folder if it holds zones.",
+            Arity = ArgumentArity.ZeroOrOne,
         };
         var config = new Option<string?>("--config", "-c")
         {
@@ -31,13 +34,49 @@ internal static class CheckCommand
         command.SetAction(parse =>
         {
             var options = ToolConfiguration.Load(parse.GetValue(config), Console.Error);
-            return options is null ? 2 : Run(parse.GetValue(folder)!, Console.Out, Console.Error, options.Policy.ToOptions(), options.Geo.Databases);
+            if (options is null)
+            {
+                return 2;
+            }
+
+            if (DefaultFolder.For(parse.GetValue(folder), options, "check", Console.Error) is not { } given)
+            {
+                return 2;
+            }
+
+            if (!Directory.Exists(given))
+            {
+                Console.Error.WriteLine($"{given}: error: the policies folder does not exist");
+                return 1;
+            }
+
+            // A folder of policies folders (examples/): each is checked as the server would load it.
+            var found = FixtureSuite.FindFolders(given);
+            if (found.Count <= 1)
+            {
+                var only = found.Count == 1 ? found[0] : given;
+                return Run(only, Console.Out, Console.Error, options.Policy.ToOptions(), options.Geo.Databases, options.Policy.Trial.Enabled, options.ToFolderOptions(only));
+            }
+
+            var exit = 0;
+            foreach (var one in found)
+            {
+                Console.Out.WriteLine($"== {ShownPath.Of(one)}");
+                exit = Math.Max(exit, Run(one, Console.Out, Console.Error, options.Policy.ToOptions(), options.Geo.Databases, options.Policy.Trial.Enabled, options.ToFolderOptions(one)));
+            }
+
+            Console.Out.WriteLine($"{found.Count} policies folders checked: {(exit == 0 ? "all passed" : "some FAILED (above)")}");
+            return exit;
         });
         return command;
     }
 
-    /// <summary>Writes every diagnostic; returns the exit code.</summary>
-    public static int Run(string folder, TextWriter output, TextWriter errors, PolicyOptions? policyOptions = null, IReadOnlyList<string>? geo = null)
+    /// <summary>
+    /// Writes every diagnostic; returns the exit code. With <paramref name="trial"/>, every policy that compiles
+    /// is also tried as the server tries a new version before it serves (its fixture cases and synthetic
+    /// questions): what fails here would not go live.
+    /// </summary>
+    public static int Run(string folder, TextWriter output, TextWriter errors, PolicyOptions? policyOptions = null, IReadOnlyList<string>? geo = null, bool trial = true, FolderOptions? folderOptions = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -45,17 +84,30 @@ internal static class CheckCommand
             return 1;
         }
 
-        using var loader = new FolderLoader(folder, policyOptions, geo);
+        using var loader = new FolderLoader(folder, policyOptions, geo, folderOptions);
         var reload = loader.Reload();
+        using var local = LocalServer.FromReload(reload, loader);
+        var trials = new Dictionary<string, PolicyTrialReport>(StringComparer.Ordinal);
+        if (trial)
+        {
+            foreach (var change in reload.Policies.Changes)
+            {
+                if (change.Kind == PolicyChangeKind.Loaded)
+                {
+                    trials[change.File] = PolicyTrial.Run(local, change.File, (policyOptions ?? new PolicyOptions()).TrialSettings, DateTimeOffset.UtcNow, loader.Boundary);
+                }
+            }
+        }
+
         var result = reload.ZoneResult;
         foreach (var warning in result.Warnings)
         {
-            errors.WriteLine($"{warning.File}:{warning.Line}: warning: {warning.Message}");
+            errors.WriteLine((warning with { File = ShownPath.Of(warning.File) }).Format("warning"));
         }
 
         foreach (var error in result.Errors)
         {
-            errors.WriteLine($"{error.File}:{error.Line}: error: {error.Message}");
+            errors.WriteLine((error with { File = ShownPath.Of(error.File) }).Format("error"));
         }
 
         foreach (var zone in result.Zones)
@@ -68,11 +120,13 @@ internal static class CheckCommand
             output.WriteLine($"FAILED: zone '{failed}'");
         }
 
-        var policyErrors = 0;
+        // Every diagnostic printed is counted in the summary, as an error or as a warning.
+        var errorCount = result.Errors.Count;
+        var warningCount = result.Warnings.Count;
         foreach (var warning in reload.Policies.Warnings)
         {
-            policyErrors += warning.IsError ? 1 : 0;
-            errors.WriteLine(warning);
+            Count(warning.IsError);
+            errors.WriteLine(Shown(warning));
         }
 
         var policiesOk = 0;
@@ -81,44 +135,56 @@ internal static class CheckCommand
         {
             foreach (var diagnostic in change.Diagnostics)
             {
-                policyErrors += diagnostic.IsError ? 1 : 0;
-                errors.WriteLine(diagnostic);
+                Count(diagnostic.IsError);
+                errors.WriteLine(Shown(diagnostic));
             }
 
-            if (change.Kind == PolicyChangeKind.Loaded)
+            var tried = trials.GetValueOrDefault(change.File);
+            foreach (var diagnostic in tried?.Diagnostics ?? [])
+            {
+                Count(diagnostic.IsError);
+                errors.WriteLine(Shown(diagnostic));
+            }
+
+            if (change.Kind == PolicyChangeKind.Loaded && tried?.Passed != false)
             {
                 policiesOk++;
-                output.WriteLine($"ok: policy '{change.File}' serving {(change.Names.Count > 0 ? string.Join(", ", change.Names) : "no name")}");
+                output.WriteLine($"ok: policy '{ShownPath.Of(change.File)}' serving {(change.Names.Count > 0 ? string.Join(", ", change.Names) : "no name")}{(tried is null ? "" : $" (trial: {tried.Summary})")}");
+            }
+            else if (change.Kind == PolicyChangeKind.Loaded)
+            {
+                policiesFailed++;
+                output.WriteLine($"FAILED: policy '{ShownPath.Of(change.File)}' (its trial)");
             }
             else if (change.Kind is PolicyChangeKind.Failed or PolicyChangeKind.Kept)
             {
                 policiesFailed++;
-                output.WriteLine($"FAILED: policy '{change.File}'");
+                output.WriteLine($"FAILED: policy '{ShownPath.Of(change.File)}'");
             }
         }
 
-        var geoErrors = 0;
         foreach (var change in reload.Geo.Changes)
         {
             if (change.Error is not null)
             {
-                geoErrors++;
-                errors.WriteLine($"{change.Path}: error: {change.Error}");
+                errorCount++;
+                errors.WriteLine($"{ShownPath.Of(change.Path)}: error: {change.Error}");
             }
             else if (change.Database is { } database)
             {
-                output.WriteLine($"ok: geo database '{change.Path}': {database.DatabaseType}, built {database.BuildTime:yyyy-MM-dd}");
+                output.WriteLine($"ok: geo database '{ShownPath.Of(change.Path)}': {database.DatabaseType}, built {database.BuildTime:yyyy-MM-dd}");
             }
         }
 
         // health.yaml: what serve would refuse (and keep the running checks for), reported here first.
-        var healthErrors = 0;
         if (reload.HealthResult is { } health)
         {
+            var healthErrors = 0;
             foreach (var diagnostic in health.Diagnostics)
             {
                 healthErrors += diagnostic.IsError ? 1 : 0;
-                errors.WriteLine(diagnostic);
+                Count(diagnostic.IsError);
+                errors.WriteLine(Shown(diagnostic));
             }
 
             if (healthErrors == 0)
@@ -131,9 +197,17 @@ internal static class CheckCommand
             }
         }
 
-        policyErrors += geoErrors + healthErrors;
-        output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed, {result.Errors.Count} errors, {result.Warnings.Count} warnings; "
-            + $"{policiesOk} policies compiled, {policiesFailed} failed, {policyErrors} errors");
-        return result.Errors.Count > 0 || policyErrors > 0 ? 1 : 0;
+        output.WriteLine($"{result.Zones.Count} zones loaded, {result.Failed.Count} failed; {policiesOk} policies compiled, {policiesFailed} failed; "
+            + $"{errorCount} errors, {warningCount} warnings");
+        return errorCount > 0 ? 1 : 0;
+
+        // Paths as the operator would type them: example.org/www.csx from the folder, not ./example.org/www.csx.
+        static PolicyDiagnostic Shown(PolicyDiagnostic diagnostic) => diagnostic with { File = ShownPath.Of(diagnostic.File) };
+
+        void Count(bool isError)
+        {
+            errorCount += isError ? 1 : 0;
+            warningCount += isError ? 0 : 1;
+        }
     }
 }

@@ -54,7 +54,7 @@ internal static class QueryCommand
         {
             Description = "Use the health states a running server sees now, read from its admin endpoint (such as http://127.0.0.1:5380); --health wins.",
         };
-        var policies = new Option<string?>("--policies", "-p") { Description = "The policies folder (default ./policies, else the current folder if it holds zones, else the embedded default)." };
+        var policies = new Option<string?>("--policies", "-p") { Description = "The policies folder (default: the configured one, else ./policies, else the current folder if it holds zones, else the embedded default)." };
         var config = new Option<string?>("--config", "-c") { Description = "A JSON configuration file whose Policy and Geo sections apply (default: ./scriptable.json if present)." };
         var command = new Command("query", "Ask a policies folder one question in-process and explain the answer (a dry run: no socket, no probe).")
         {
@@ -103,23 +103,14 @@ internal static class QueryCommand
                 return 2;
             }
 
-            var folder = parse.GetValue(policies);
-            if (folder is null)
-            {
-                // As serve: ./policies (or the configured folder); else the current folder when it is a policies
-                // folder itself; else the embedded default.
-                folder = Directory.Exists(options.Policies) ? options.Policies
-                    : FixtureSuite.IsPoliciesFolder(".") ? "."
-                    : EmbeddedPolicies.Extract();
-            }
-
-            return Run(folder, question, [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases], options.Policy.ToOptions(), Console.Out, Console.Error);
+            var folder = parse.GetValue(policies) ?? DefaultFolder.Find(options) ?? EmbeddedPolicies.Extract();
+            return Run(folder, question, [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases], options.Policy.ToOptions(), Console.Out, Console.Error, options.ToFolderOptions(folder));
         });
         return command;
     }
 
     /// <summary>Loads the folder, asks, prints; returns the exit code (0 answered, 1 the folder does not load, 2 a bad question).</summary>
-    public static int Run(string folder, LocalQuestion question, IReadOnlyList<string> geo, Engine.Policies.PolicyOptions? policyOptions, TextWriter output, TextWriter errors)
+    public static int Run(string folder, LocalQuestion question, IReadOnlyList<string> geo, Engine.Policies.PolicyOptions? policyOptions, TextWriter output, TextWriter errors, Engine.Model.FolderOptions? folderOptions = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -130,7 +121,7 @@ internal static class QueryCommand
         LocalServer server;
         try
         {
-            server = LocalServer.Load(folder, geo, policyOptions);
+            server = LocalServer.Load(folder, geo, policyOptions, folderOptions);
         }
         catch (InvalidDataException ex)
         {
@@ -143,7 +134,10 @@ internal static class QueryCommand
             LocalAnswer answer;
             try
             {
-                answer = server.Ask(question);
+                using (Engine.Trial.TrialProgress.Step(server.PolicyFileOf(question.Name) ?? folder, "answering " + question.Type + " " + question.Name, Engine.Trial.TrialSettings.QuestionDeadline(server.MaxTimeBudget)))
+                {
+                    answer = server.Ask(question);
+                }
             }
             catch (ArgumentException ex)
             {
@@ -151,6 +145,7 @@ internal static class QueryCommand
                 return 2;
             }
 
+            WarnUnknownChecks(server, question, errors);
             output.Write(DigText.Format(question, answer));
             output.WriteLine(";; WHY:");
             foreach (var line in answer.Why.Lines())
@@ -160,6 +155,30 @@ internal static class QueryCommand
 
             output.WriteLine($";; folder {folder}, time {question.Time?.ToString("u", CultureInfo.InvariantCulture) ?? "now"}");
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// A stated health (<c>--health</c>, <c>--override</c>) for a name the folder's <c>health.yaml</c> does not declare:
+    /// most often a typo, which would leave the policy seeing the real state. A warning, not an error: a folder
+    /// without <c>health.yaml</c> (or a policy asking a name it does not declare) is answered as stated.
+    /// </summary>
+    private static void WarnUnknownChecks(LocalServer server, LocalQuestion question, TextWriter errors)
+    {
+        var config = server.Loaded.Health;
+        if (config.Checks.Count == 0 && config.Groups.Count == 0)
+        {
+            return;
+        }
+
+        var known = config.Checks.Select(c => c.Name).Concat(config.Groups.Select(g => g.Name)).ToList();
+        foreach (var name in (question.Health?.Keys ?? []).Concat(question.Overrides?.Keys ?? []).Distinct(StringComparer.Ordinal))
+        {
+            if (!known.Contains(name, StringComparer.Ordinal))
+            {
+                var hint = Engine.Yaml.Spelling.Closest(name, known) is { } close ? $"; did you mean '{close}'?" : $" ({string.Join(", ", known)})";
+                errors.WriteLine($"scriptable: warning: '{name}' is no check or group of health.yaml{hint}");
+            }
         }
     }
 
@@ -213,6 +232,21 @@ internal static class QueryCommand
             {
                 errors.Add($"--location '{location}' is not latitude,longitude (such as 48.86,2.35)");
             }
+        }
+
+        if (asn is < 0 or > uint.MaxValue)
+        {
+            errors.Add($"--asn {asn} is not an AS number (0 to {uint.MaxValue})");
+        }
+
+        if (country is not null && CountryCodes.Problem(country) is { } problem)
+        {
+            errors.Add("--country " + problem);
+        }
+
+        if (continent is not null && !Continents.IsContinent(continent))
+        {
+            errors.Add($"--continent '{continent}' is not a continent code (AF, AN, AS, EU, NA, OC, SA)");
         }
 
         country = country?.ToUpperInvariant();

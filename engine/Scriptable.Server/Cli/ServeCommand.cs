@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,21 +40,50 @@ internal static class ServeCommand
             DisableDefaults = true,
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
-        builder.Configuration.AddJsonFile(Path.GetFullPath(configFile ?? DefaultConfigFile), optional: configFile is null, reloadOnChange: false);
+        try
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile ?? DefaultConfigFile), optional: configFile is null, reloadOnChange: false);
+        }
+        catch (InvalidDataException ex)
+        {
+            await Console.Error.WriteLineAsync(ConfigurationCheck.SyntaxError(Path.GetFullPath(configFile ?? DefaultConfigFile), ex)).ConfigureAwait(false);
+            return 2;
+        }
+
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
 
-        var options = builder.Configuration.Get<ServerOptions>() ?? new ServerOptions();
+        var configErrors = new List<string>();
+        var options = ConfigurationCheck.Bind(builder.Configuration, configErrors);
+        if (options is null)
+        {
+            foreach (var error in configErrors)
+            {
+                await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
+            }
+
+            return 2;
+        }
+
+        options.ConfigurationFile = Path.GetFullPath(configFile ?? DefaultConfigFile);
         var listenArgs = parse.GetValue(cli.Listen);
         if (listenArgs is { Length: > 0 })
         {
             options.Listen = [.. listenArgs];
         }
 
-        var policiesArg = parse.GetValue(cli.Policies);
-        var policiesGiven = policiesArg is not null || builder.Configuration[nameof(ServerOptions.Policies)] is not null;
-        if (policiesArg is not null)
+        var embedded = false;
+        if (parse.GetValue(cli.Policies) is { } policiesArg)
         {
             options.Policies = policiesArg;
+        }
+        else if (DefaultFolder.Find(options) is { } found)
+        {
+            options.Policies = found;
+        }
+        else
+        {
+            options.Policies = EmbeddedPolicies.Extract();
+            embedded = true;
         }
 
         var geoArgs = parse.GetValue(cli.Geo);
@@ -103,13 +131,7 @@ internal static class ServeCommand
             endPoints.Add(endPoint);
         }
 
-        var embedded = false;
-        if (!policiesGiven && !Directory.Exists(options.Policies))
-        {
-            options.Policies = EmbeddedPolicies.Extract();
-            embedded = true;
-        }
-        else if (!Directory.Exists(options.Policies))
+        if (!Directory.Exists(options.Policies))
         {
             await Console.Error.WriteLineAsync($"scriptable: policies folder '{options.Policies}' does not exist").ConfigureAwait(false);
             return 2;
@@ -123,6 +145,10 @@ internal static class ServeCommand
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+
+        // The host logs a failed start with the whole stack trace before it throws; the exception reaches the catch
+        // below (a listen failure in one line) or ends the process with its trace (anything unexpected).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (level is not null)
         {
             if (!Enum.TryParse<LogLevel>(level, ignoreCase: true, out var minimum))
@@ -134,6 +160,7 @@ internal static class ServeCommand
             builder.Logging.SetMinimumLevel(minimum);
         }
 
+        builder.Services.AddServiceManager();
         builder.Services.AddSingleton(options);
         builder.Services.AddHostedService(sp => new DnsHostedService(options, endPoints, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -153,9 +180,10 @@ internal static class ServeCommand
         {
             await host.RunAsync(token).ConfigureAwait(false);
         }
-        catch (SocketException ex)
+        catch (ListenFailedException ex)
         {
-            logger.LogCritical("Cannot listen on {Addresses}: {Reason}", string.Join(", ", options.Listen), ex.Message);
+            // One line, no stack trace: the host's own "Hosting failed to start" log is filtered out above.
+            logger.LogCritical("{Reason}", ex.Message);
             return 1;
         }
 

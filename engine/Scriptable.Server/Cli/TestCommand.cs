@@ -4,6 +4,7 @@ using System.Globalization;
 using Scriptable.Engine.Fixtures;
 using Scriptable.Engine.Local;
 using Scriptable.Engine.Policies;
+using Scriptable.Server.Configuration;
 
 namespace Scriptable.Server.Cli;
 
@@ -18,7 +19,7 @@ internal static class TestCommand
     {
         var folders = new Argument<string[]>("folder")
         {
-            Description = "Policies folders, or folders holding them (examples/ holds one per example). Default: ./policies, else the current folder if it holds zones.",
+            Description = "Policies folders, or folders holding them (examples/ holds one per example). Default: the configured one, else ./policies, else the current folder if it holds zones.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var filter = new Option<string?>("--filter", "-f")
@@ -59,23 +60,35 @@ internal static class TestCommand
                 return 2;
             }
 
-            var given = parse.GetValue(folders) is { Length: > 0 } list ? list
-                : Directory.Exists(options.Policies) || !FixtureSuite.IsPoliciesFolder(".") ? [options.Policies]
-                : ["."];
+            string[] given;
+            if (parse.GetValue(folders) is { Length: > 0 } list)
+            {
+                given = list;
+            }
+            else if (DefaultFolder.For(null, options, "test", Console.Error) is { } found)
+            {
+                given = [found];
+            }
+            else
+            {
+                return 2;
+            }
+
             var settings = new Settings(
                 parse.GetValue(filter),
                 parse.GetValue(junit),
                 [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases],
                 options.Policy.ToOptions(),
                 parse.GetValue(strict),
-                parse.GetValue(verbose));
+                parse.GetValue(verbose),
+                options);
             return Run(given, settings, Console.Out, Console.Error);
         });
         return command;
     }
 
     /// <summary>What to run and how.</summary>
-    public sealed record Settings(string? Filter, string? JUnit, IReadOnlyList<string> Geo, PolicyOptions? PolicyOptions, bool Strict, bool Verbose);
+    public sealed record Settings(string? Filter, string? JUnit, IReadOnlyList<string> Geo, PolicyOptions? PolicyOptions, bool Strict, bool Verbose, ServerOptions? Server = null);
 
     /// <summary>Runs the folders' fixtures, writes the report; returns the exit code (0 pass, 1 fail, 2 usage).</summary>
     public static int Run(IReadOnlyList<string> given, Settings settings, TextWriter output, TextWriter errors)
@@ -111,7 +124,7 @@ internal static class TestCommand
         var running = TimeSpan.Zero;
         foreach (var folder in folders)
         {
-            using var suite = FixtureSuite.Load(folder, settings.Geo, settings.PolicyOptions);
+            using var suite = FixtureSuite.Load(folder, settings.Geo, settings.PolicyOptions, settings.Server?.ToFolderOptions(folder));
             load += suite.LoadTime;
             files += suite.Files.Count;
             foreach (var error in suite.LoadErrors)
@@ -153,6 +166,13 @@ internal static class TestCommand
         }
 
         failed |= settings.Strict && uncovered > 0;
+        if (settings.Filter is { Length: > 0 } asked && runs.Sum(r => r.Outcomes.Count) == 0)
+        {
+            // A filter that selects nothing is a typo, not a pass.
+            errors.WriteLine($"scriptable test: error: --filter '{asked}' matches no case (of {runs.Sum(r => r.Suite.Cases.Count())}; it is compared with each case's words and file, in any letter case)");
+            failed = true;
+        }
+
         if (settings.JUnit is { } report)
         {
             try

@@ -19,21 +19,33 @@ internal static class ToolConfiguration
             return null;
         }
 
-        ServerOptions options;
+        ServerOptions? options;
+        var problems = new List<string>();
         try
         {
-            options = new ConfigurationBuilder()
+            var configuration = new ConfigurationBuilder()
                 .AddJsonFile(Path.GetFullPath(file ?? ServeCommand.DefaultConfigFile), optional: file is null)
                 .AddEnvironmentVariables(ServeCommand.EnvironmentPrefix)
-                .Build()
-                .Get<ServerOptions>() ?? new ServerOptions();
+                .Build();
+            options = ConfigurationCheck.Bind(configuration, problems);
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or InvalidOperationException)
         {
-            errors.WriteLine($"scriptable: configuration file '{file ?? ServeCommand.DefaultConfigFile}': {ex.Message}");
+            errors.WriteLine(ConfigurationCheck.SyntaxError(Path.GetFullPath(file ?? ServeCommand.DefaultConfigFile), ex));
             return null;
         }
 
+        if (options is null)
+        {
+            foreach (var problem in problems)
+            {
+                errors.WriteLine(problem);
+            }
+
+            return null;
+        }
+
+        options.ConfigurationFile = Path.GetFullPath(file ?? ServeCommand.DefaultConfigFile);
         var invalid = options.Validate();
         foreach (var line in invalid)
         {

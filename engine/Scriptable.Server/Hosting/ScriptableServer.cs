@@ -1,12 +1,14 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Scriptable.Engine.Configuration;
+using Scriptable.Engine.Containment;
 using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Model;
 using Scriptable.Engine.Health;
 using Scriptable.Engine.Policies;
 using Scriptable.Policies;
 using Scriptable.Engine.Pipeline;
+using Scriptable.Engine.Trial;
 using Scriptable.Engine.Zones;
 using Scriptable.Server.Configuration;
 using Scriptable.Server.Transport;
@@ -28,14 +30,32 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private volatile bool _stopping;
     private readonly DnsMetrics _metrics;
+    private readonly TcpMetrics _tcpMetrics;
+    private readonly ServerMetrics _serverMetrics;
+    private long _zoneLoadFailures;
+    private ZoneLoadResult _zoneResult = new([], [], [], []);
     private readonly FolderLoader _loader;
+    private readonly ProcessTrial? _trial;
+    private readonly Engine.Isolation.PolicyWorkers _workers;
     private FolderWatcher? _watcher;
     private Admin.AdminEndpoint? _admin;
     private readonly HealthMonitor _health;
     private readonly Lock _publishGate = new();
     private string _overridesStamp = "";
+    private bool _formerOverridesChecked;
+    private readonly Lock _overridesGate = new();
     private readonly ILoggerFactory _loggerFactory;
+    private readonly PolicyContainment _containment;
+    private readonly PolicyWatchdog _watchdog;
+    private readonly ContainmentMetrics _containmentMetrics;
+    private readonly Observability.Dnstap.DnstapWriter? _dnstap;
+    private readonly Observability.QueryLog.QueryLogWriter? _queryLog;
+    private readonly Observability.ObservabilityMetrics _observabilityMetrics;
     private int _forceNext;
+    private bool _closed;
+
+    /// <summary>The exit code when the server exits on purpose (too many threads stuck in policy code).</summary>
+    public const int ExitCodeStuck = 70;
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
     public ScriptableServer(ServerOptions options, IReadOnlyList<IPEndPoint> listen, ILoggerFactory loggerFactory)
@@ -50,11 +70,112 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             Nsid = options.Nsid,
             EcsTrusted = [.. options.Geo.EcsTrusted.Select(n => System.Net.IPNetwork.Parse(n))],
         };
-        Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"));
-        _loader = new FolderLoader(options.Policies, options.Policy.ToOptions(), options.Geo.Databases);
+        // Containment first: it reads what a crashed predecessor left before anything loads (Containment/README.md).
+        var threads = options.UdpThreads > 0 ? options.UdpThreads : ServerOptions.DefaultUdpThreads;
+        var slots = 16 + (listen.Count * (threads + options.Policy.MaxStuckThreads + 2 + Math.Max(0, options.TcpMaxConnections)));
+        var containmentLogger = loggerFactory.CreateLogger("Scriptable.Containment");
+        _containment = PolicyContainment.Open(options.ResolveStateDirectory(), options.Policies, slots, containmentLogger, tried: options.Policy.Trial.Enabled);
+        Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"), journal: _containment.Journal);
+        var policyOptions = options.Policy.ToOptions();
+        if (options.Policy.Trial.Enabled)
+        {
+            // New versions are compiled and tried in a child process of this program before they serve.
+            _trial = new ProcessTrial(WorkerCommand.ForProgram(typeof(ScriptableServer).Assembly), options.Geo.Databases,
+                policyOptions.TrialSettings, loggerFactory.CreateLogger("Scriptable.Trial"), folder: options.ToFolderOptions());
+            policyOptions = policyOptions with { Trial = _trial };
+        }
+
+        // Policies that run out of process (Policy:Isolation, or their own isolation=process) run in these; none starts until one does.
+        var loops = listen.Count * (options.UdpThreads > 0 ? options.UdpThreads : ServerOptions.DefaultUdpThreads);
+        _workers = new Engine.Isolation.PolicyWorkers(WorkerCommand.ForProgram(typeof(ScriptableServer).Assembly),
+            options.Policy.Workers.ToSettings(loops), loggerFactory.CreateLogger("Scriptable.Workers"));
+        policyOptions = policyOptions with { Workers = _workers };
+        _loader = new FolderLoader(options.Policies, policyOptions, options.Geo.Databases, options.ToFolderOptions());
+        _loader.Policies.Containment = _containment;
+        _watchdog = new PolicyWatchdog(_containment.Journal, new WatchdogOptions
+        {
+            Loops = threads,
+            StuckAfterBudgets = options.Policy.StuckAfterBudgets,
+            MaxStuckThreads = options.Policy.MaxStuckThreads,
+        }, containmentLogger, ExitOnPurpose);
         _health = new HealthMonitor(loggerFactory.CreateLogger("Scriptable.Health"), TimeProvider.System, PublishHealth,
-            new HealthMonitorOptions { MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes) });
-        _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats);
+            new HealthMonitorOptions { MeterFactory = MeterFactory, MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes), CommandChecks = _loader.Options.CommandChecks });
+        _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats, MeterFactory);
+        _tcpMetrics = new TcpMetrics(TcpCounters, () => OpenTcpConnections, MeterFactory);
+        _serverMetrics = new ServerMetrics(() => Interlocked.Read(ref _zoneLoadFailures), () => ZoneResult.Failed.Count, MeterFactory);
+        _containmentMetrics = new ContainmentMetrics(() => _loader.Policies.Stats, _watchdog, _containment.Quarantine, MeterFactory);
+
+        // dnstap and the query log see every answered query; off (no tap: one test per query) unless configured.
+        var taps = new List<QueryTap>();
+        if (options.Dnstap.Enabled && Observability.Dnstap.DnstapDestination.TryParse(options.Dnstap.Socket, out var destination, out _))
+        {
+            _dnstap = new Observability.Dnstap.DnstapWriter(options.Dnstap, destination, loggerFactory.CreateLogger("Scriptable.Dnstap"), TimeProvider.System);
+            taps.Add(_dnstap);
+        }
+
+        if (options.QueryLog.Enabled)
+        {
+            _queryLog = new Observability.QueryLog.QueryLogWriter(options.QueryLog, loggerFactory.CreateLogger("Scriptable.QueryLog"), TimeProvider.System);
+            taps.Add(_queryLog);
+        }
+
+        Pipeline.Taps = taps;
+        _observabilityMetrics = new Observability.ObservabilityMetrics(_dnstap, _queryLog, MeterFactory);
+    }
+
+    /// <summary>The dnstap writer, or null when dnstap is off.</summary>
+    internal Observability.Dnstap.DnstapWriter? Dnstap => _dnstap;
+
+    /// <summary>The query log writer, or null when the query log is off.</summary>
+    internal Observability.QueryLog.QueryLogWriter? QueryLog => _queryLog;
+
+    /// <summary>The state directory, journal, quarantine and last-good store.</summary>
+    public PolicyContainment Containment => _containment;
+
+    /// <summary>The watchdog over the receive loops.</summary>
+    public PolicyWatchdog Watchdog => _watchdog;
+
+    /// <summary>UDP receive loops replaced because they were stuck in a policy.</summary>
+    public int LoopsReplaced => _udp.Sum(u => u.Replacements);
+
+    /// <summary>
+    /// What exiting on purpose does (tests replace it); by default the process exits with <see cref="ExitCodeStuck"/>
+    /// so the service manager restarts it, and the restart quarantines what the journal names.
+    /// </summary>
+    internal Action<string>? ExitHandler { get; set; }
+
+    /// <summary>
+    /// Releases the quarantined versions whose content hash starts with <paramref name="hashPrefix"/>, then reloads
+    /// so that they load again. Returns what was released.
+    /// </summary>
+    public async Task<IReadOnlyList<QuarantineEntry>> ReleaseQuarantineAsync(string hashPrefix, CancellationToken cancellationToken)
+    {
+        var released = _containment.Release(hashPrefix);
+        if (released.Count > 0)
+        {
+            await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return released;
+    }
+
+    private void ExitOnPurpose(string why)
+    {
+        if (ExitHandler is { } handler)
+        {
+            handler(why);
+            return;
+        }
+
+        // A clean stop cannot be counted on with threads stuck in policy code: if it takes too long, abort.
+        var backstop = new Thread(() =>
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(15));
+            Environment.FailFast("scriptable: exiting on purpose took too long: " + why);
+        })
+        { IsBackground = true, Name = "exit-backstop" };
+        backstop.Start();
+        Environment.Exit(ExitCodeStuck);
     }
 
     /// <summary>The query pipeline (tests read its snapshot and counters).</summary>
@@ -72,14 +193,29 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>Open TCP connections over all addresses.</summary>
     public int OpenTcpConnections => _tcp.Sum(t => t.OpenConnections);
 
+    /// <summary>What the TCP listeners did with connections (accepted, refused, closed and why).</summary>
+    public TcpCounters TcpCounters { get; } = new();
+
     /// <summary>The policy files and their versions (tests read it).</summary>
     public PolicyCatalog Policies => _loader.Policies;
+
+    /// <summary>The policy worker processes (tests read their process ids).</summary>
+    public Engine.Isolation.PolicyWorkers Workers => _workers;
 
     /// <summary>The health checker: states, overrides.</summary>
     public HealthMonitor Health => _health;
 
     /// <summary>Where overrides are kept across restarts.</summary>
-    public string OverridesFile => _options.Health.OverridesPath(_options.Policies);
+    public string OverridesFile => _options.Health.OverridesPath(_options.ResolveStateDirectory());
+
+    /// <summary>The last zone load: the zones loaded, the ones that failed, and every error and warning (<c>file:line: message</c>).</summary>
+    public ZoneLoadResult ZoneResult => Volatile.Read(ref _zoneResult);
+
+    /// <summary>The meters of this server (the admin endpoint exports theirs only).</summary>
+    public ServerMeterFactory MeterFactory { get; } = new();
+
+    /// <summary>The DNS metrics (the admin endpoint exports their histograms).</summary>
+    public DnsMetrics Metrics => _metrics;
 
     /// <summary>When the server started.</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
@@ -90,20 +226,41 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>Loads the zones and policies and starts serving. Throws if an address cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (_options.Health.Commands.Enabled && Environment.IsPrivilegedProcess && string.IsNullOrWhiteSpace(_options.Health.Commands.User))
+        {
+            LogCommandsAsRoot();
+        }
+
+
+        // Watching before the first load: a load stuck in a policy's static fields is seen too.
+        _watchdog.Start();
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        _trial?.Serving();
         if (_options.Watch)
         {
             _watcher = new FolderWatcher(_options.Policies, ReloadAsync, TimeSpan.FromMilliseconds(_options.DebounceMilliseconds),
-                TimeSpan.FromSeconds(Math.Max(0.1, _options.RescanSeconds)), _logger, () => _options.Geo.Databases);
+                TimeSpan.FromSeconds(Math.Max(0.1, _options.RescanSeconds)), _logger, () => _options.Geo.Databases, _loader.Boundary);
             _watcher.Start();
         }
 
+        _dnstap?.Start();
+        _queryLog?.Start();
         var threads = _options.UdpThreads > 0 ? _options.UdpThreads : ServerOptions.DefaultUdpThreads;
         try
         {
             foreach (var endPoint in _listen)
             {
-                var (udp, tcp) = Bind(endPoint, threads);
+                UdpListener udp;
+                TcpListener tcp;
+                try
+                {
+                    (udp, tcp) = Bind(endPoint, threads);
+                }
+                catch (System.Net.Sockets.SocketException ex)
+                {
+                    throw new ListenFailedException(endPoint, ex);
+                }
+
                 _udp.Add(udp);
                 _tcp.Add(tcp);
                 udp.Start();
@@ -155,7 +312,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             var udp = new UdpListener(endPoint, threads, Config.EdnsBufferSize, Pipeline, _logger);
             try
             {
-                var tcp = new TcpListener(udp.LocalEndPoint, Pipeline, TimeSpan.FromSeconds(_options.TcpIdleTimeoutSeconds), _options.TcpMaxConnections, _logger);
+                var tcp = new TcpListener(udp.LocalEndPoint, Pipeline, TcpSettings.From(_options, _listen.Count), TcpCounters, _logger);
                 return (udp, tcp);
             }
             catch (System.Net.Sockets.SocketException ex) when (endPoint.Port == 0 && attempt < 20 && ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
@@ -187,12 +344,15 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             }
 
             var reload = _loader.Reload(force: Interlocked.Exchange(ref _forceNext, 0) == 1);
+            Interlocked.Add(ref _zoneLoadFailures, reload.ZoneResult.Failed.Count);
+            Volatile.Write(ref _zoneResult, reload.ZoneResult);
             LogZones(reload);
             LogPolicies(reload.Policies);
             LogGeo(reload.Geo);
             LogHealthConfig(reload.HealthResult);
             _health.Apply(reload.Health);
             LoadOverrides();
+            _workers.Prepare(reload.Geo.Databases);
             lock (_publishGate)
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
@@ -202,6 +362,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             foreach (var retired in reload.Policies.Retired)
             {
                 retired.Unload();
+                _containment.Retire(retired);
             }
 
             RetireLater(reload.Geo.Retired);
@@ -246,6 +407,20 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// </summary>
     private void LoadOverrides()
     {
+        lock (_overridesGate)
+        {
+            LoadOverridesLocked();
+        }
+    }
+
+    private void LoadOverridesLocked()
+    {
+        if (!_formerOverridesChecked)
+        {
+            _formerOverridesChecked = true;
+            MoveFormerOverrides();
+        }
+
         var file = new FileInfo(OverridesFile);
         var stamp = Stamp(file);
         if (stamp == _overridesStamp)
@@ -254,7 +429,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
 
         _overridesStamp = stamp;
-        var loaded = file.Exists ? HealthOverrideStore.Load(file.FullName) : new HealthOverrideLoad(new Dictionary<string, HealthOverride>(), null);
+        var exists = file.Exists || file.LinkTarget is not null;
+        var loaded = exists ? HealthOverrideStore.Load(OverridesFile, _loader.Boundary) : new HealthOverrideLoad(new Dictionary<string, HealthOverride>(), null);
         if (loaded.Error is not null)
         {
             LogOverridesUnreadable(loaded.Error);
@@ -276,12 +452,60 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Sets or clears an override and saves every override to the overrides file (the admin endpoint calls this).</summary>
+    /// <summary>
+    /// Sets or clears an override (the admin endpoint calls this): the overrides file is saved first, with the
+    /// change, and only then the monitor changes, so a save that fails (an <see cref="IOException"/> or
+    /// <see cref="UnauthorizedAccessException"/>, thrown) changes nothing. One change at a time: the file always
+    /// holds what the monitor holds.
+    /// </summary>
     public void SetOverride(string name, HealthOverride? value)
     {
-        _health.SetOverride(name, value);
-        HealthOverrideStore.Save(OverridesFile, _health.Overrides);
-        _overridesStamp = Stamp(new FileInfo(OverridesFile));
+        lock (_overridesGate)
+        {
+            var next = new Dictionary<string, HealthOverride>(_health.Overrides, StringComparer.Ordinal);
+            if (value is null)
+            {
+                next.Remove(name);
+            }
+            else
+            {
+                next[name] = value;
+            }
+
+            HealthOverrideStore.Save(OverridesFile, next);
+            _overridesStamp = Stamp(new FileInfo(OverridesFile));
+            _health.SetOverride(name, value);
+        }
+    }
+
+    /// <summary>
+    /// Earlier versions kept the overrides in the policies folder, where git saw them and a build embedded them: when
+    /// that file is there and the state directory has none, its overrides move there (the old file is left for the
+    /// operator to delete, and no longer read).
+    /// </summary>
+    private void MoveFormerOverrides()
+    {
+        if (_options.Health.FormerOverridesPath(_options.Policies) is not { } former || File.Exists(OverridesFile) || !File.Exists(former))
+        {
+            return;
+        }
+
+        var loaded = HealthOverrideStore.Load(former, _loader.Boundary);
+        if (loaded.Error is not null)
+        {
+            LogOverridesUnreadable(loaded.Error);
+            return;
+        }
+
+        try
+        {
+            HealthOverrideStore.Save(OverridesFile, loaded.Overrides);
+            LogOverridesMoved(loaded.Overrides.Count, former, OverridesFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogOverridesUnreadable($"{former}: the overrides could not be moved to '{OverridesFile}': {ex.Message}");
+        }
     }
 
     /// <summary>What tells a change of the overrides file: its size and time, or empty when it is absent.</summary>
@@ -359,12 +583,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         var result = reload.ZoneResult;
         foreach (var warning in result.Warnings)
         {
-            LogZoneWarning(warning.ToString());
+            LogZoneWarning(warning.Format("warning"));
         }
 
         foreach (var error in result.Errors)
         {
-            LogZoneError(error.ToString());
+            LogZoneError(error.Format("error"));
         }
 
         foreach (var zone in result.Zones)
@@ -468,7 +692,34 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
         _udp.Clear();
         _tcp.Clear();
+
+        // No query is answered any more: what the writers hold is sent, then dnstap says STOP.
+        if (_dnstap is not null)
+        {
+            await _dnstap.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_queryLog is not null)
+        {
+            await _queryLog.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _observabilityMetrics.Dispose();
         _metrics.Dispose();
+        _tcpMetrics.Dispose();
+        _serverMetrics.Dispose();
+        MeterFactory.Dispose();
+        _trial?.Dispose();
+        if (!_closed)
+        {
+            // Every listener has stopped: nothing runs a policy any more, so the journal is emptied (a clean stop).
+            _closed = true;
+            _watchdog.Dispose();
+            _containment.CloseClean();
+            _containment.Dispose();
+            _containmentMetrics.Dispose();
+        }
+        _workers.Dispose();
     }
 
     [LoggerMessage(EventId = EventIds.Listening, EventName = nameof(EventIds.Listening), Level = LogLevel.Information,
@@ -503,6 +754,14 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
     [LoggerMessage(EventId = EventIds.HealthOverridesUnreadable, EventName = nameof(EventIds.HealthOverridesUnreadable), Level = LogLevel.Error, Message = "{Error}")]
     private partial void LogOverridesUnreadable(string error);
+
+    [LoggerMessage(EventId = EventIds.HealthOverridesMoved, EventName = nameof(EventIds.HealthOverridesMoved), Level = LogLevel.Warning,
+        Message = "{Count} health override(s) moved from '{Former}' (the policies folder) to '{File}' (the state directory); the old file is no longer read: delete it.")]
+    private partial void LogOverridesMoved(int count, string former, string file);
+
+    [LoggerMessage(EventId = EventIds.HealthCommandsAsRoot, EventName = nameof(EventIds.HealthCommandsAsRoot), Level = LogLevel.Warning,
+        Message = "Command checks are on and the server runs as root: they run as root. Set Health:Commands:User (such as nobody) to run them as an unprivileged user.")]
+    private partial void LogCommandsAsRoot();
 
     [LoggerMessage(EventId = EventIds.AdminFailed, EventName = nameof(EventIds.AdminFailed), Level = LogLevel.Error,
         Message = "The admin endpoint cannot listen on {Address} ({Reason}); DNS is served without it. Set Admin:Listen (or --admin) to another address, or 'off'.")]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Scriptable.Engine.Containment;
 using Scriptable.Engine.Diagnostics;
 using Scriptable.Engine.Pipeline;
 using static Scriptable.Server.Transport.LinuxBatchSocket;
@@ -27,7 +28,7 @@ internal sealed unsafe partial class UdpListener : IDisposable
     private readonly QueryPipeline _pipeline;
     private readonly ILogger _logger;
     private readonly List<Socket> _sockets = [];
-    private readonly List<Thread> _threads = [];
+    private readonly List<LoopHandle> _loops = [];
     private readonly bool _batched;
     private readonly int _maxResponse;
     private volatile bool _stopping;
@@ -80,25 +81,72 @@ internal sealed unsafe partial class UdpListener : IDisposable
     {
         for (var i = 0; i < ThreadCount; i++)
         {
-            var socket = _sockets[i % _sockets.Count];
-            var thread = new Thread(() =>
-            {
-                if (_batched)
-                {
-                    BatchReceiveLoop(socket);
-                }
-                else
-                {
-                    ReceiveLoop(socket);
-                }
-            })
-            {
-                IsBackground = true,
-                Name = $"dns-udp-{i}",
-            };
-            _threads.Add(thread);
-            thread.Start();
+            StartLoop(i, 0);
         }
+    }
+
+    /// <summary>Loops started to replace one stuck in a policy (the watchdog's doing).</summary>
+    public int Replacements { get; private set; }
+
+    /// <summary>Starts receive loop <paramref name="index"/> on its socket: at start, and to replace a stuck one.</summary>
+    private void StartLoop(int index, int generation)
+    {
+        var socket = _sockets[index % _sockets.Count];
+        var loop = new LoopHandle(index, generation);
+
+        // Policies run on this thread: it gets their big stack (PolicyThreads).
+        var thread = new Thread(() =>
+        {
+            if (_batched)
+            {
+                BatchReceiveLoop(socket, loop);
+            }
+            else
+            {
+                ReceiveLoop(socket, loop);
+            }
+        }, Scriptable.Engine.Policies.PolicyThreads.StackBytes)
+        {
+            IsBackground = true,
+            Name = generation == 0 ? $"dns-udp-{index}" : $"dns-udp-{index}-{generation}",
+        };
+        loop.Thread = thread;
+        lock (_loops)
+        {
+            _loops.Add(loop);
+        }
+
+        thread.Start();
+    }
+
+    /// <summary>
+    /// Called by the watchdog when a loop is stuck in a policy: a fresh loop takes over its socket at once (other
+    /// names keep answering); the stuck thread exits when its call returns, without sending its batch's answers.
+    /// </summary>
+    private void Replace(LoopHandle loop)
+    {
+        if (loop.Abandoned)
+        {
+            return;
+        }
+
+        loop.Abandoned = true;
+        if (!_stopping)
+        {
+            Replacements++;
+            StartLoop(loop.Index, loop.Generation + 1);
+        }
+    }
+
+    /// <summary>
+    /// The query context of a loop, with its journal slot attached to the loop's thread: the watchdog lowers that
+    /// thread's priority and calls <see cref="Replace"/> if it gets stuck.
+    /// </summary>
+    private QueryContext CreateContext(LoopHandle loop)
+    {
+        var context = _pipeline.CreateContext();
+        context.Slot?.Attach(Scriptable.Engine.Policies.PolicyThreads.CurrentOsThreadId(), () => Replace(loop));
+        return context;
     }
 
     /// <summary>Ends the loops and closes the sockets.</summary>
@@ -135,9 +183,19 @@ internal sealed unsafe partial class UdpListener : IDisposable
 
     private void JoinLoops()
     {
-        foreach (var thread in _threads)
+        List<LoopHandle> loops;
+        lock (_loops)
         {
-            thread.Join(TimeSpan.FromSeconds(2));
+            loops = [.. _loops];
+        }
+
+        foreach (var loop in loops)
+        {
+            // A loop stuck in a policy is not waited for: it exits when (if) its call returns.
+            if (!loop.Abandoned)
+            {
+                loop.Thread!.Join(TimeSpan.FromSeconds(2));
+            }
         }
     }
 
@@ -168,9 +226,9 @@ internal sealed unsafe partial class UdpListener : IDisposable
         }
     }
 
-    private void ReceiveLoop(Socket socket)
+    private void ReceiveLoop(Socket socket, LoopHandle loop)
     {
-        var context = _pipeline.CreateContext();
+        var context = CreateContext(loop);
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
         var address = SocketAddressReader.Create(socket.AddressFamily);
         Span<byte> client = stackalloc byte[16];
@@ -201,6 +259,12 @@ internal sealed unsafe partial class UdpListener : IDisposable
             var length = SocketAddressReader.ReadAddress(address, client, out var port);
             context.SetClient(client[..length], port);
             var responseLength = _pipeline.Process(context);
+            if (loop.Abandoned)
+            {
+                // Stuck in a policy and replaced: the fresh loop serves this socket now.
+                break;
+            }
+
             if (responseLength == 0)
             {
                 continue;
@@ -225,9 +289,9 @@ internal sealed unsafe partial class UdpListener : IDisposable
 
     // Optimized from the first call: the loop never returns, so tiering would only reach it through OSR.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BatchReceiveLoop(Socket socket)
+    private void BatchReceiveLoop(Socket socket, LoopHandle loop)
     {
-        var context = _pipeline.CreateContext();
+        var context = CreateContext(loop);
         var added = false;
         socket.SafeHandle.DangerousAddRef(ref added);
         var fd = (int)socket.SafeHandle.DangerousGetHandle();
@@ -281,6 +345,13 @@ internal sealed unsafe partial class UdpListener : IDisposable
                         var length = ReadAddress((byte*)message.Header.Name, client, out var port);
                         context.SetClient(client[..length], port);
                         var responseLength = _pipeline.Process(context);
+                        if (loop.Abandoned)
+                        {
+                            // Stuck in a policy and replaced: the fresh loop serves this socket now, and this
+                            // batch's answers are long overdue (clients have retried).
+                            return;
+                        }
+
                         if (responseLength == 0 || responseLength > _maxResponse)
                         {
                             continue;
@@ -339,4 +410,23 @@ internal sealed unsafe partial class UdpListener : IDisposable
 
     [LoggerMessage(EventId = EventIds.ReceiveFailed, EventName = nameof(EventIds.ReceiveFailed), Level = LogLevel.Debug, Message = "UDP socket error {Error}; the loop goes on.")]
     private partial void LogReceiveFailed(SocketError error);
+
+    /// <summary>One receive loop: its index (which socket), how many stuck loops came before it, and whether the watchdog replaced it.</summary>
+    private sealed class LoopHandle(int index, int generation)
+    {
+        private volatile bool _abandoned;
+
+        public int Index { get; } = index;
+
+        public int Generation { get; } = generation;
+
+        public Thread? Thread { get; set; }
+
+        /// <summary>Set by the watchdog's call to <see cref="Replace"/>; the loop checks it after every query.</summary>
+        public bool Abandoned
+        {
+            get => _abandoned;
+            set => _abandoned = value;
+        }
+    }
 }

@@ -224,27 +224,29 @@ public sealed class FixtureParserTests : IDisposable
         Assert.Contains("the case asks no name: give 'name:'", diagnostic.Message, StringComparison.Ordinal);
     }
 
+    // Issue 13: a fixture file that tests nothing is an error at its first line, not a silent pass.
     [Theory]
-    [InlineData("")]
-    [InlineData("# only a comment\n")]
-    [InlineData("cases: []\n")]
-    public void Parse_NothingToRun_NoErrorNoCase(string yaml)
+    [InlineData("", "t.fixtures.yaml(1,1): error FIX006: the fixture file is empty: it tests nothing")]
+    [InlineData("# only a comment\n", "t.fixtures.yaml(1,1): error FIX006: the fixture file is empty: it tests nothing")]
+    [InlineData("cases: []\n", "t.fixtures.yaml(1,8): error FIX006: the 'cases' list is empty: it tests nothing")]
+    [InlineData("cases:\n", "t.fixtures.yaml(1,1): error FIX006: the file has no cases: it tests nothing")]
+    public void Parse_NothingToRun_ErrorFix006(string yaml, string expected)
     {
         var file = Parse(yaml);
 
-        Assert.False(file.HasErrors);
+        Assert.True(file.HasErrors);
         Assert.Empty(file.Cases);
+        Assert.StartsWith(expected, Assert.Single(file.Diagnostics).ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Parse_NoCasesKey_WarningFix006()
+    public void Parse_NoCasesKey_ErrorFix006()
     {
         var file = Parse("defaults: { type: A }\n");
 
         var diagnostic = Assert.Single(file.Diagnostics);
-        Assert.False(diagnostic.IsError);
-        Assert.Equal("t.fixtures.yaml(1,1): warning FIX006: the file has no cases: add a 'cases:' list", diagnostic.ToString());
-        Assert.False(file.HasErrors);
+        Assert.True(diagnostic.IsError);
+        Assert.Equal("t.fixtures.yaml(1,1): error FIX006: the file has no cases: it tests nothing (add a 'cases:' list)", diagnostic.ToString());
     }
 
     [Fact]

@@ -73,6 +73,21 @@ public sealed class FixtureSuiteTests : IDisposable
         Assert.Empty(run.Uncovered);
     }
 
+    // A policy's own fixture file asks the policy's name even when the server at hand does not serve that policy
+    // (a trial's server holds only some of the folder's policies; here a glob leaves it out): never the name of
+    // the one other policy the folder serves.
+    [Fact]
+    public void DefaultName_APolicysOwnFileWhosePolicyIsNotServed_ItsOwnName()
+    {
+        _temp.Write("example.org/www.csx", Www);
+        _temp.Write("example.org/api.csx", Api);
+
+        using var server = Engine.Local.LocalServer.Load(_temp.Path, policyOptions: new Engine.Policies.PolicyOptions { Include = ["**/www.csx"] });
+
+        Assert.Equal("api.example.org.", FixtureSuite.DefaultName(server, Full("example.org/api.fixtures.yaml")));
+        Assert.Equal("www.example.org.", FixtureSuite.DefaultName(server, Full("example.org/more.fixtures.yaml")));
+    }
+
     [Fact]
     public void Load_AFileNamedAfterNoPolicy_AsksTheFoldersOnlyPolicy_ElseSaysToName()
     {

@@ -1,3 +1,4 @@
+using Scriptable.TestCommon;
 using Scriptable.Engine.Health;
 using Scriptable.Engine.Protocol;
 using Scriptable.Policies;
@@ -27,12 +28,15 @@ public sealed class HealthConfigParserTests
           dns: [ns1, ns6]
         """;
 
+    /// <summary>Command checks on, programs of /usr/local/bin (where the example's check-db is not installed).</summary>
+    private static readonly CommandCheckPolicy LocalBin = new() { Enabled = true, Directories = ["/usr/local/bin"] };
+
     [Fact]
     public void Parse_Example_EverySetting()
     {
-        var result = HealthConfigParser.Parse(Example, "health.yaml");
+        var result = HealthConfigParser.Parse(Example, "health.yaml", LocalBin);
 
-        Assert.Empty(result.Diagnostics);
+        Assert.Equal("health.yaml(15,21): warning HLT039: '/usr/local/bin/check-db' does not exist (yet): its probes fail until it does", Assert.Single(result.Diagnostics).ToString());
         var config = result.Config!;
         Assert.Equal(["eu", "eu2", "na", "ns1", "ns6", "db"], config.Checks.Select(c => c.Name));
         var eu = config.Checks[0];
@@ -69,8 +73,8 @@ public sealed class HealthConfigParserTests
     [Fact]
     public void Parse_SameText_EqualProbes()
     {
-        var a = HealthConfigParser.Parse(Example, "health.yaml").Config!;
-        var b = HealthConfigParser.Parse(Example, "health.yaml").Config!;
+        var a = HealthConfigParser.Parse(Example, "health.yaml", LocalBin).Config!;
+        var b = HealthConfigParser.Parse(Example, "health.yaml", LocalBin).Config!;
 
         Assert.Equal(a.Checks, b.Checks);
     }
@@ -156,6 +160,52 @@ public sealed class HealthConfigParserTests
 
         Assert.Null(result.Config);
         Assert.Contains(expected, result.Diagnostics.Select(d => d.ToString()));
+    }
+
+    /// <summary>
+    /// Issue 14, finding 10: health.yaml (data many people may write) cannot run what the operator's configuration
+    /// does not allow: off by default, absolute paths only (no PATH or working-directory lookup), real paths
+    /// (links followed) in the allowed folders. Each is an error at the program's place, so the file is not applied.
+    /// </summary>
+    [Theory]
+    [InlineData("off", "checks:\n  db: { command: [/bin/sh, -c, id] }\n",
+        "health.yaml(2,19): error HLT036: command checks are off: the server's configuration turns them on (Health:Commands:Enabled) and lists the folders whose programs may run (Health:Commands:Directories)")]
+    [InlineData("allowed", "checks:\n  db: { command: check.sh }\n",
+        "health.yaml(2,18): error HLT037: 'check.sh' is not an absolute path: name the program by its full path, such as /usr/local/lib/scriptable/check-db (no search of PATH or of the working directory)")]
+    [InlineData("allowed", "checks:\n  db: { command: [./check.sh] }\n",
+        "health.yaml(2,19): error HLT037: './check.sh' is not an absolute path")]
+    [InlineData("allowed", "checks:\n  db: { command: [{folder}/../../bin/sh] }\n",
+        "error HLT037: ")]
+    [InlineData("allowed", "checks:\n  db: { command: [/usr/bin/id] }\n",
+        "health.yaml(2,19): error HLT038: '/usr/bin/id' may not run: it is not a program in the folders the server's configuration allows ({folder})")]
+    [InlineData("allowed", "checks:\n  db: { command: [{folder}/sh] }\n",
+        "health.yaml(2,19): error HLT038: '{folder}/sh' may not run: it is not a program in the folders the server's configuration allows ({folder})")]
+    [InlineData("none", "checks:\n  db: { command: [/usr/bin/id] }\n",
+        "health.yaml(2,19): error HLT038: '/usr/bin/id' may not run: the server's configuration lists no folder of programs for command checks (Health:Commands:Directories)")]
+    public void Parse_CommandNotAllowed_Error(string policy, string text, string expected)
+    {
+        using var folder = new TempFolder();
+        File.CreateSymbolicLink(Path.Combine(folder.Path, "sh"), "/bin/sh");
+        var commands = policy switch
+        {
+            "off" => null,
+            "none" => new CommandCheckPolicy { Enabled = true },
+            _ => new CommandCheckPolicy { Enabled = true, Directories = [folder.Path] },
+        };
+
+        var result = HealthConfigParser.Parse(text.Replace("{folder}", folder.Path, StringComparison.Ordinal), "health.yaml", commands);
+
+        Assert.Null(result.Config);
+        Assert.Contains(result.Diagnostics, d => d.ToString().Contains(expected.Replace("{folder}", folder.Path, StringComparison.Ordinal), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_CommandInAllowedFolder_Accepted()
+    {
+        var result = HealthConfigParser.Parse("checks:\n  db: { command: [/bin/sh, -c, 'exit 0'] }\n", "health.yaml", new CommandCheckPolicy { Enabled = true, Directories = ["/usr/bin"] });
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(new CommandProbeConfig(["/bin/sh", "-c", "exit 0"]), Assert.Single(result.Config!.Checks).Probe);
     }
 
     [Fact]

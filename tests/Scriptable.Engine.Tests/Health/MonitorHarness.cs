@@ -18,6 +18,8 @@ public sealed class MonitorHarness : IAsyncDisposable
 
     public MonitorHarness(HealthMonitorOptions? options = null)
     {
+        // Command checks of /bin and /usr/bin run, unless a test says otherwise.
+        options ??= new HealthMonitorOptions { CommandChecks = TestCommands.System };
         Monitor = new HealthMonitor(_logs.CreateLogger("health"), Time, _published.Enqueue, options);
     }
 
@@ -41,7 +43,7 @@ public sealed class MonitorHarness : IAsyncDisposable
 
     public static HealthConfig Parse(string yaml)
     {
-        var result = HealthConfigParser.Parse(yaml, "health.yaml");
+        var result = HealthConfigParser.Parse(yaml, "health.yaml", TestCommands.System);
         Assert.True(result.Config is not null, string.Join(Environment.NewLine, result.Diagnostics));
         return result.Config!;
     }

@@ -276,7 +276,7 @@ public sealed class CommandProberTests : ProberContractTests
 {
     protected override string PassingReason => "exit 0";
 
-    protected override string FailingReason => "exit 3: disk full";
+    protected override string FailingReason => "exit 3";
 
     private protected override IHealthProber Passing() => Command("/bin/true");
 
@@ -284,7 +284,9 @@ public sealed class CommandProberTests : ProberContractTests
 
     private protected override Task<IHealthProber> HangingAsync() => Task.FromResult<IHealthProber>(Command("/bin/sh", "-c", "sleep 10"));
 
-    private static CommandProber Command(params string[] command) => new(new CommandProbeConfig(command));
+    private static CommandProber Command(params string[] command) => new(new CommandProbeConfig(command), TestCommands.System);
+
+    private static CommandProber Command(CommandCheckPolicy policy, params string[] command) => new(new CommandProbeConfig(command), policy);
 
     [Fact]
     public async Task False_Exit1()
@@ -296,16 +298,149 @@ public sealed class CommandProberTests : ProberContractTests
     public async Task Arguments_PassedWithoutShell()
     {
         // No shell: '$HOME' and ';' reach the program as they are.
-        Assert.Equal(ProbeResult.Ok("exit 0: $HOME; x"), await Outcome(Command("/bin/echo", "$HOME;", "x")));
+        Assert.Equal(ProbeResult.Ok("exit 0", "$HOME; x"), await Outcome(Command("/bin/echo", "$HOME;", "x")));
+    }
+
+    /// <summary>The first line of output is the probe's output, apart from its reason (which policies and everyone see).</summary>
+    [Fact]
+    public async Task Output_KeptApartFromTheReason()
+    {
+        var result = await Outcome(Failing());
+
+        Assert.Equal(ProbeResult.Fail("exit 3", "disk full"), result);
+        Assert.Equal("exit 3: disk full", result.Describe());
     }
 
     [Fact]
     public async Task Missing_CannotRun()
     {
-        var result = await Outcome(Command("/nonexistent/check-db"));
+        var result = await Outcome(Command("/usr/bin/scriptable-no-such-check"));
+
+        Assert.Equal(ProbeResult.Fail("cannot run '/usr/bin/scriptable-no-such-check': it does not exist"), result);
+    }
+
+    /// <summary>
+    /// What the operator's policy refuses is not run, whatever health.yaml says: off, a relative name, a program
+    /// outside the allowed folders, or a link in an allowed folder to a program outside them.
+    /// </summary>
+    [Theory]
+    [InlineData("off", "not run: command checks are off")]
+    [InlineData("relative", "not run: 'touch' is not an absolute path")]
+    [InlineData("dot-dot", "not run: '/bin/../usr/bin/touch' is not an absolute path")]
+    [InlineData("outside", "may not run: it is not a program in the folders the server's configuration allows")]
+    [InlineData("link out", "may not run: it is not a program in the folders the server's configuration allows")]
+    public async Task NotAllowed_NotRun(string what, string reason)
+    {
+        using var allowed = new TempFolder();
+        using var other = new TempFolder();
+        var marker = Path.Combine(other.Path, "ran");
+        File.CreateSymbolicLink(Path.Combine(allowed.Path, "touch"), "/usr/bin/touch");
+        var policy = what == "off" ? CommandCheckPolicy.Off : new CommandCheckPolicy { Enabled = true, Directories = [allowed.Path] };
+        var program = what switch
+        {
+            "relative" => "touch",
+            "dot-dot" => "/bin/../usr/bin/touch",
+            "outside" => "/usr/bin/touch",
+            _ => Path.Combine(allowed.Path, "touch"),
+        };
+
+        var result = await Outcome(Command(policy, program, marker));
 
         Assert.False(result.Success);
-        Assert.StartsWith("cannot run '/nonexistent/check-db': ", result.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, result.Reason, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker), "the program ran");
+    }
+
+    /// <summary>A clean environment (nothing of the server's: only PATH) and the policy's working directory.</summary>
+    [Fact]
+    public async Task Environment_CleanAndWorkingDirectoryFixed()
+    {
+        using var work = new TempFolder();
+        Environment.SetEnvironmentVariable("SCRIPTABLE_TEST_SECRET", "leaked");
+        var policy = TestCommands.System with { WorkingDirectory = work.Path };
+
+        var result = await Outcome(Command(policy, "/bin/sh", "-c", "echo \"[$SCRIPTABLE_TEST_SECRET] [$HOME] $PATH $(pwd)\""));
+
+        Assert.Equal(ProbeResult.Ok("exit 0", $"[] [] /usr/local/bin:/usr/bin:/bin {work.Path}"), result);
+    }
+
+    /// <summary>
+    /// No new privileges (setuid programs gain nothing), and, when the server is root and the policy names a user,
+    /// that user with no supplementary groups; otherwise the server's own user.
+    /// </summary>
+    [Fact]
+    public async Task User_DroppedWhenRoot_NoNewPrivileges()
+    {
+        var policy = TestCommands.System with { User = "nobody" };
+        var expected = Environment.IsPrivilegedProcess ? "65534 65534 65534" : Id("-u") + " " + Id("-g") + " ";
+
+        var ids = await Outcome(Command(policy, "/bin/sh", "-c", "echo \"$(id -u) $(id -g) $(id -G | tr -d ' ')\""));
+        var noNewPrivileges = await Outcome(Command(policy, "/bin/sh", "-c", "grep NoNewPrivs /proc/self/status"));
+
+        if (Environment.IsPrivilegedProcess)
+        {
+            Assert.Equal(ProbeResult.Ok("exit 0", expected), ids);
+        }
+        else
+        {
+            Assert.StartsWith(expected, ids.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(ProbeResult.Ok("exit 0", "NoNewPrivs:\t1"), noNewPrivileges);
+    }
+
+    private static string Id(string flag)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/id", flag) { RedirectStandardOutput = true })!;
+        var text = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return text;
+    }
+
+    /// <summary>More output than the cap: the pipe is closed, the program gets a broken pipe and ends; nothing piles up.</summary>
+    [Fact]
+    public async Task Output_EndlessOutputCutOff()
+    {
+        var policy = TestCommands.System with { MaxOutputBytes = 1024 };
+
+        // Liveness only: without the cap this reads for ever (and grows), so the wait is long and fails only a hang.
+        var result = await Outcome(Command(policy, "/usr/bin/yes", "scriptable")).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(result.Success);
+        Assert.Equal("scriptable", result.Output);
+    }
+
+    /// <summary>A child that left the process tree (its parent exited: it belongs to init now) is still in the group, and is killed at the timeout.</summary>
+    [Fact]
+    public async Task Timeout_KillsTheWholeGroup()
+    {
+        using var temp = new TempFolder();
+        var pidFile = Path.Combine(temp.Path, "pid");
+        var prober = Command("/bin/sh", "-c", $"(sleep 300 > /dev/null 2>&1 & echo $! > {pidFile}); sleep 300");
+        using var cancel = new CancellationTokenSource();
+        var probe = prober.ProbeAsync(cancel.Token).AsTask();
+        await MonitorHarness.Until(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, "the child's pid");
+        var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Alive(child));
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe);
+        await MonitorHarness.Until(() => !Alive(child), $"the child {child} to be killed");
+    }
+
+    /// <summary>What a passing program leaves running in its group is killed when it exits.</summary>
+    [Fact]
+    public async Task Exit_LeftoversKilled()
+    {
+        using var temp = new TempFolder();
+        var pidFile = Path.Combine(temp.Path, "pid");
+
+        var result = await Outcome(Command("/bin/sh", "-c", $"sleep 300 > /dev/null 2>&1 & echo $! > {pidFile}"));
+
+        Assert.Equal(ProbeResult.Ok("exit 0"), result);
+        var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await MonitorHarness.Until(() => !Alive(child), $"the child {child} to be killed");
     }
 
     [Fact]

@@ -75,6 +75,53 @@ public class ParseStageTests
         Assert.Equal(opcode, (Responses.Flags(response) >> 11) & 0xF);
     }
 
+    /// <summary>
+    /// An opcode we do not implement is NOTIMP whether or not the message has a question (RFC 1035 4.1.1, RFC 6895
+    /// section 2.2: the opcode says how to read the rest), as knotd answers; only a QUERY needs exactly one question.
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    [InlineData(4, false)]
+    [InlineData(5, true)]
+    [InlineData(6, false)]
+    [InlineData(15, true)]
+    public void Validate_UnknownOpcodeWithoutQuestion_NotImp(int opcode, bool edns)
+    {
+        var packet = RawQuery.WithCounts(RawQuery.Build("www.example.org", RecordType.A, opcode: opcode)[..12], 0, 0, 0, edns ? 1 : 0);
+        if (edns)
+        {
+            packet = [.. packet, .. RawQuery.Opt(new Edns())];
+        }
+
+        var response = _harness.Run(packet)!;
+
+        Assert.Equal(ResponseCode.NotImp, Responses.HeaderRcode(response));
+        Assert.Equal(opcode, (Responses.Flags(response) >> 11) & 0xF);
+        var message = Responses.Parse(response);
+        Assert.Empty(message.Questions);
+        Assert.Equal(edns, message.IsEDnsEnabled);
+    }
+
+    /// <summary>
+    /// CD has a meaning only for QUERY (RFC 4035 3.1.6, RFC 6840 5.9): a message of another opcode gets RD back (RFC
+    /// 6895 section 2: RD and CD are the bits copied) but not CD, as knotd answers.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(15)]
+    public void Finalize_OtherOpcodes_RdKeptCdCleared(int opcode)
+    {
+        var response = _harness.Run(RawQuery.Build("www.example.org", RecordType.A, opcode: opcode, recursionDesired: true, checkingDisabled: true))!;
+
+        Assert.Equal(ResponseCode.NotImp, Responses.HeaderRcode(response));
+        Assert.Equal(0x0100, Responses.Flags(response) & 0x0100);
+        Assert.Equal(0, Responses.Flags(response) & 0x0010);
+    }
+
     [Theory]
     [InlineData(RecordType.AXFR, DnsClass.IN, ResponseCode.Refused)]
     [InlineData(RecordType.IXFR, DnsClass.IN, ResponseCode.Refused)]

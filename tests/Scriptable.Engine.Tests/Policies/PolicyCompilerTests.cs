@@ -29,6 +29,11 @@ public sealed class PolicyCompilerTests
     [InlineData("var f = System.IO.File.ReadAllText(\"/etc/passwd\");\nreturn Answer.Static;\n", "www.csx(1,19): error SCR0001: 'System.IO.File' is not allowed in a policy")]
     [InlineData("#load \"_missing.csx\"\nreturn Answer.Static;\n", "www.csx(1,1): error SCR0113")]
     [InlineData("// scriptable: fallback=maybe\nreturn Answer.Static;\n", "www.csx(1,16): error SCR0101: fallback 'maybe' is not one of")]
+    [InlineData("// scriptable: cpu=200%\nreturn Answer.Static;\n", "www.csx(1,16): error SCR0101: cpu '200%' is not a share between 0% and 100%")]
+    [InlineData("// scriptable: cpu=20\nreturn Answer.Static;\n", "www.csx(1,16): error SCR0101: cpu '20' is not a share")]
+    // The stacks of policy threads are sized for what a policy can build within its memory budget: at most 64m.
+    [InlineData("// scriptable: memory=65m\nreturn Answer.Static;\n", "www.csx(1,16): error SCR0101: memory '65m' is not a size between 64k and 64m")]
+    [InlineData("struct S0 { public long A, B; }\nstruct S1 { public S0 A, B; }\nstruct S2 { public S1 A, B; }\nstruct S3 { public S2 A, B; }\nstruct S4 { public S3 A, B; }\nstruct S5 { public S4 A, B; }\nstruct S6 { public S5 A, B; }\nstruct S7 { public S6 A, B; }\nstruct S8 { public S7 A, B; }\nstruct S9 { public S8 A, B; }\nstruct S10 { public S9 A, B; }\nstruct S11 { public S10 A, B; }\nstruct S12 { public S11 A, B; }\nstruct S13 { public S12 A, B; }\nreturn Answer.Static;\n", "www.csx(14,1): error SCR0212: the struct 'S13' takes 128 KiB of stack")]
     [InlineData("static readonly Answer A = Answer.Records(\"MX ten mail\");\nreturn A;\n", "www.csx(1,1): error SCR0200: the policy's static fields failed to initialise: FormatException: 'MX ten mail'")]
     public void Compile_Error_ReportedAtUserLocation(string code, string expected)
     {
@@ -67,7 +72,11 @@ public sealed class PolicyCompilerTests
         using var temp = TempFolder.WithExampleZone(("example.org/www.csx", "var a = 1;\nvar b = 0;\n\nreturn Answer.Address($\"192.0.2.{a / b}\");\n"));
         var reload = new FolderLoader(temp.Path).Reload();
         var version = reload.Policies.Policies.Bindings.Single().Version!;
-        var failure = Assert.Throws<DivideByZeroException>(() => version.Run(new Scriptable.Policies.PolicyContext()));
+        var failure = Assert.Throws<DivideByZeroException>(() =>
+        {
+            using var scope = Scriptable.Policies.Runtime.Budget.Begin(version.Limits);
+            version.Run(new Scriptable.Policies.PolicyContext());
+        });
 
         Assert.Equal((version.File, 4), PolicyVersion.FindUserFrame(failure, version.File));
         version.Unload();

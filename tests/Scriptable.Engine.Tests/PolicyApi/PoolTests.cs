@@ -34,6 +34,23 @@ public sealed class PoolTests
     }
 
     [Fact]
+    public void Picked_RecordsThePickForDnstapAndTheQueryLog()
+    {
+        var pool = Pool.Of(("a", "ca"), ("b", "cb")).WhenAllDown("none");
+        var unguarded = Pool.Weighted(("x", 1.0), ("y", 1.0));
+
+        var up = Context();
+        Assert.Null(up.Source.PolicyPick);
+        pool.First(up);
+        Assert.Equal("ca", up.Source.PolicyPick);
+        var down = Context(health: [("ca", HealthState.Down), ("cb", HealthState.Down)]);
+        pool.First(down);
+        Assert.Equal("all-down", down.Source.PolicyPick);
+        var other = Context();
+        Assert.Equal(unguarded.Next(other) == "x" ? "#1" : "#2", other.Source.PolicyPick);
+    }
+
+    [Fact]
     public void AllDown_FallbackOrIgnoreHealth_AsChosen()
     {
         var down = Context(health: [("ca", HealthState.Down), ("cb", HealthState.Down)]);

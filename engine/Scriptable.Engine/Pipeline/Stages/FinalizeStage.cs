@@ -65,7 +65,14 @@ internal sealed class FinalizeStage : QueryStage
         }
 
         var rcode = context.Rcode;
-        var flags = 0x8000 | (context.Flags & 0x7800) | (context.Flags & 0x0100) | (context.Flags & 0x0010) | (rcode & 0xF);
+        // Opcode and RD are copied; CD too, for QUERY only: it means "checking disabled" for a query (RFC 4035
+        // 3.1.6) and nothing for other opcodes (RFC 6895 section 2), whose answers knotd sends without it.
+        var flags = 0x8000 | (context.Flags & 0x7800) | (context.Flags & 0x0100) | (rcode & 0xF);
+        if (context.Opcode == OpCode.Query)
+        {
+            flags |= context.Flags & 0x0010;
+        }
+
         if (context.Authoritative)
         {
             flags |= 0x0400;

@@ -5,7 +5,8 @@ namespace Scriptable.Engine.Pipeline.Stages;
 
 /// <summary>
 /// Receive: reads the header, the question and the OPT record from the packet's bytes without allocating
-/// (NSD <c>query.c</c>). Garbage and responses are dropped; a readable header with a bad body gets FORMERR.
+/// (NSD <c>query.c</c>). Garbage and responses are dropped; a readable header with a bad body gets FORMERR. A
+/// message of another opcode than QUERY may have no question (it gets NOTIMP from Validate).
 /// </summary>
 internal sealed class ParseStage : QueryStage
 {
@@ -35,21 +36,26 @@ internal sealed class ParseStage : QueryStage
         var anCount = BinaryPrimitives.ReadUInt16BigEndian(packet[6..]);
         var nsCount = BinaryPrimitives.ReadUInt16BigEndian(packet[8..]);
         var arCount = BinaryPrimitives.ReadUInt16BigEndian(packet[10..]);
-        if (qdCount != 1)
+        var pos = 12;
+        if (qdCount == 1)
         {
+            pos = context.QName.Read(packet, 12);
+            if (pos < 0 || pos + 4 > packet.Length)
+            {
+                return context.Respond(ResponseCode.FormErr);
+            }
+
+            context.QType = BinaryPrimitives.ReadUInt16BigEndian(packet[pos..]);
+            context.QClass = BinaryPrimitives.ReadUInt16BigEndian(packet[(pos + 2)..]);
+            pos += 4;
+            context.QuestionEnd = pos;
+        }
+        else if (qdCount != 0 || context.Opcode == OpCode.Query)
+        {
+            // A QUERY has exactly one question. Another opcode may have none (RFC 6895 section 2.2: the opcode
+            // says how to read the rest); it is read on, so Validate answers NOTIMP with the OPT echoed, as knotd does.
             return context.Respond(ResponseCode.FormErr);
         }
-
-        var pos = context.QName.Read(packet, 12);
-        if (pos < 0 || pos + 4 > packet.Length)
-        {
-            return context.Respond(ResponseCode.FormErr);
-        }
-
-        context.QType = BinaryPrimitives.ReadUInt16BigEndian(packet[pos..]);
-        context.QClass = BinaryPrimitives.ReadUInt16BigEndian(packet[(pos + 2)..]);
-        pos += 4;
-        context.QuestionEnd = pos;
 
         // Answer and authority records of a query are skipped, but must be well formed.
         for (var i = 0; i < anCount + nsCount; i++)

@@ -26,6 +26,8 @@ internal sealed partial class RecordStage
         }
 
         counters.CountResponse(context.Rcode, context.Transport);
+        counters.CountRequest(context.Transport, context.ClientAddressLength == 16, context.QType,
+            System.Diagnostics.Stopwatch.GetTimestamp() - context.StartTimestamp, context.QueryLength, context.ResponseLength, context.DnssecOk);
         if (context.Truncated)
         {
             counters.Truncated++;

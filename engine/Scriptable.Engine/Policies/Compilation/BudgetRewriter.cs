@@ -35,6 +35,15 @@ internal static class BudgetRewriter
             throw new ArgumentException("The semantic model must be the model of the tree being rewritten.", nameof(model));
         }
 
+        // Framework calls first (counted generators, regex timeouts, allocation checks), on the tree as the
+        // sandbox saw it; then the budget calls, on a model of the guarded tree.
+        var guarded = FrameworkGuardRewriter.Rewrite(tree, model);
+        if (guarded != tree)
+        {
+            model = model.Compilation.ReplaceSyntaxTree(tree, guarded).GetSemanticModel(guarded);
+            tree = guarded;
+        }
+
         var root = tree.GetRoot();
         var rewritten = new Rewriter(tree, model).Visit(root);
         return tree.WithRootAndOptions(rewritten, tree.Options);

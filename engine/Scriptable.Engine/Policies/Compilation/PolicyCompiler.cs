@@ -23,31 +23,84 @@ internal sealed record CompiledPolicy(byte[]? Assembly, byte[]? Pdb, string Clas
 
 /// <summary>
 /// Compiles one policy: script text to generated class (<see cref="PolicySourceBuilder"/>), C# compile
-/// against the allowed references, the sandbox analysis, the budget instrumentation, then emit with a PDB.
+/// against the allowed references, the sandbox analysis, the budget instrumentation of the source, emit with a
+/// PDB, then the budget instrumentation of the IL (<see cref="BudgetWeaver"/>).
 /// Stateless and thread-safe: several policies may compile at once.
 /// </summary>
 internal static class PolicyCompiler
 {
     private static int s_counter;
 
-    /// <summary>Compiles <paramref name="text"/>, the content of the policy <paramref name="file"/>.</summary>
-    public static CompiledPolicy Compile(string file, string text, string root, Func<string, string?> readHelper)
+    /// <summary>The default cap on a policy's source, helpers included.</summary>
+    public const int DefaultMaxSourceBytes = 256 * 1024;
+
+    /// <summary>
+    /// Compiles <paramref name="text"/>, the content of the policy <paramref name="file"/>. A source (with its
+    /// helpers) over <paramref name="maxSourceBytes"/> is refused before parsing, and compiling stops at
+    /// <paramref name="timeout"/> (Roslyn checks for cancellation as it binds: a compile-time blow-up, such as
+    /// nested lambdas over overloads, costs that much and no more; a trial process is also stopped from outside).
+    /// With <paramref name="cpuTime"/> the timeout counts this process's CPU time rather than the clock's, so
+    /// that a busy machine does not fail a compile: for a process that compiles one policy at a time and does
+    /// nothing else (a trial process, the child of <c>scriptable check</c>). Without <paramref name="weave"/>
+    /// the IL pass is skipped and compiler-written code is unbudgeted: only benchmarks measuring the pass do that.
+    /// </summary>
+    public static CompiledPolicy Compile(string file, string text, string root, Func<string, string?> readHelper, int maxSourceBytes = DefaultMaxSourceBytes, TimeSpan? timeout = null, bool cpuTime = false, bool weave = true)
     {
         var started = Stopwatch.GetTimestamp();
         var diagnostics = new List<PolicyDiagnostic>();
         var id = Interlocked.Increment(ref s_counter);
         var className = "Policy_" + Sanitize(Path.GetFileNameWithoutExtension(file)) + "_" + id.ToString(CultureInfo.InvariantCulture);
+        if (text.Length > maxSourceBytes)
+        {
+            diagnostics.Add(PolicyDiagnostic.Error(file, 1, 1, "SCR0300", string.Create(CultureInfo.InvariantCulture,
+                $"the policy is {text.Length / 1024} KiB; policies are at most {maxSourceBytes / 1024} KiB with their helpers (Policy:Trial:MaxSourceKilobytes).")));
+            return Failed(className, diagnostics, [], started);
+        }
+
         var generated = PolicySourceBuilder.Build(file, text, root, className, readHelper, diagnostics);
         if (generated is null)
         {
             return Failed(className, diagnostics, [], started);
         }
 
-        var tree = CSharpSyntaxTree.ParseText(generated.Text, PolicyReferences.ParseOptions, file + ".g.cs", Encoding.UTF8);
+        var total = text.Length;
+        foreach (var (_, helperText) in generated.Helpers)
+        {
+            total += helperText.Length;
+        }
+
+        if (total > maxSourceBytes)
+        {
+            diagnostics.Add(PolicyDiagnostic.Error(file, 1, 1, "SCR0300", string.Create(CultureInfo.InvariantCulture,
+                $"the policy and its helpers are {total / 1024} KiB; policies are at most {maxSourceBytes / 1024} KiB with their helpers (Policy:Trial:MaxSourceKilobytes).")));
+            return Failed(className, diagnostics, generated.Helpers, started);
+        }
+
+        // The first compile of a process also loads and JIT-compiles the compiler (seconds, more on a busy
+        // machine): that is not the policy's doing, so it happens once, before the deadline starts.
+        WarmUp();
+        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        using var deadline = cpuTime ? new CancellationTokenSource() : new CancellationTokenSource(limit);
+        using var watch = cpuTime ? CpuTimeout(deadline, limit) : null;
+        try
+        {
+            return Compile(file, text, className, generated, diagnostics, started, weave, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            diagnostics.Add(PolicyDiagnostic.Error(file, 1, 1, "SCR0301", string.Create(CultureInfo.InvariantCulture,
+                $"compiling the policy took longer than {limit.TotalSeconds:0.#} s{(cpuTime ? " of CPU time" : "")} and was stopped (deeply nested lambdas over overloaded methods make the compiler's work grow exponentially; Policy:Trial:CompileTimeoutSeconds).")));
+            return Failed(className, diagnostics, generated.Helpers, started);
+        }
+    }
+
+    private static CompiledPolicy Compile(string file, string text, string className, GeneratedPolicy generated, List<PolicyDiagnostic> diagnostics, long started, bool weave, CancellationToken cancellation)
+    {
+        var tree = CSharpSyntaxTree.ParseText(generated.Text, PolicyReferences.ParseOptions, file + ".g.cs", Encoding.UTF8, cancellation);
         var compilation = CSharpCompilation.Create("policy-" + className, [tree], PolicyReferences.All, PolicyReferences.CompilationOptions);
         // Compiler errors and sandbox errors are both reported: fixing one should not reveal the other later.
         var errors = false;
-        foreach (var diagnostic in compilation.GetDiagnostics())
+        foreach (var diagnostic in compilation.GetDiagnostics(cancellation))
         {
             if (diagnostic.Severity < DiagnosticSeverity.Warning)
             {
@@ -58,7 +111,14 @@ internal static class PolicyCompiler
             diagnostics.Add(Map(diagnostic, file, text));
         }
 
-        foreach (var diagnostic in SandboxAnalyzer.Analyze(compilation, tree))
+        foreach (var diagnostic in SandboxAnalyzer.Analyze(compilation, tree, cancellation))
+        {
+            errors = true;
+            diagnostics.Add(Map(diagnostic, file, text));
+        }
+
+        // Frames the stack budget could not check in time (huge structs, polymorphic recursion).
+        foreach (var diagnostic in FrameAnalyzer.Analyze(compilation, tree, cancellation))
         {
             errors = true;
             diagnostics.Add(Map(diagnostic, file, text));
@@ -74,7 +134,7 @@ internal static class PolicyCompiler
         compilation = compilation.ReplaceSyntaxTree(tree, rewritten);
         using var assembly = new MemoryStream();
         using var pdb = new MemoryStream();
-        var result = compilation.Emit(assembly, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var result = compilation.Emit(assembly, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb), cancellationToken: cancellation);
         if (!result.Success)
         {
             // The instrumented tree failed where the original compiled: a bug of ours, not the user's.
@@ -89,8 +149,54 @@ internal static class PolicyCompiler
             return Failed(className, diagnostics, generated.Helpers, started);
         }
 
-        return new CompiledPolicy(assembly.ToArray(), pdb.ToArray(), className, diagnostics, generated.Helpers, Stopwatch.GetElapsedTime(started));
+        // What the compiler wrote (record members, closures, query-clause lambdas...) is budgeted in the IL.
+        if (!weave)
+        {
+            return new CompiledPolicy(assembly.ToArray(), pdb.ToArray(), className, diagnostics, generated.Helpers, Stopwatch.GetElapsedTime(started));
+        }
+
+        byte[] woven, wovenPdb;
+        try
+        {
+            (woven, wovenPdb) = BudgetWeaver.Weave(assembly.ToArray(), pdb.ToArray());
+        }
+        catch (Exception ex) when (ex is BadImageFormatException or InvalidOperationException or ArgumentException or NotSupportedException or IOException)
+        {
+            diagnostics.Add(PolicyDiagnostic.Error(file, 0, 0, "SCR0211", "internal error instrumenting the compiled policy: " + ex.Message));
+            return Failed(className, diagnostics, generated.Helpers, started);
+        }
+
+        return new CompiledPolicy(woven, wovenPdb, className, diagnostics, generated.Helpers, Stopwatch.GetElapsedTime(started));
     }
+
+    /// <summary>Cancels <paramref name="deadline"/> once this process has used <paramref name="limit"/> of CPU time from now.</summary>
+    private static Timer CpuTimeout(CancellationTokenSource deadline, TimeSpan limit)
+    {
+        var end = Environment.CpuUsage.TotalTime + limit;
+        return new Timer(_ =>
+        {
+            if (Environment.CpuUsage.TotalTime > end)
+            {
+                deadline.Cancel();
+            }
+        }, null, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
+    }
+
+    /// <summary>Compiles a tiny policy once per process, so that the compiler is loaded and its code JIT-compiled.</summary>
+    public static void WarmUp() => _ = s_warm.Value;
+
+    private static readonly Lazy<bool> s_warm = new(() =>
+    {
+        var folder = Path.GetTempPath();
+        var tree = CSharpSyntaxTree.ParseText(
+            "internal sealed class Warm { public global::Scriptable.Policies.Answer Run(global::Scriptable.Policies.PolicyContext ctx) => ctx.Query.Type == global::Scriptable.Policies.DnsType.A ? global::Scriptable.Policies.Answer.Address(\"192.0.2.1\") : global::Scriptable.Policies.Answer.Static; }",
+            PolicyReferences.ParseOptions, Path.Combine(folder, "warm-up.g.cs"), Encoding.UTF8);
+        var compilation = CSharpCompilation.Create("policy-warm-up", [tree], PolicyReferences.All, PolicyReferences.CompilationOptions);
+        _ = SandboxAnalyzer.Analyze(compilation, tree);
+        using var assembly = new MemoryStream();
+        using var pdb = new MemoryStream();
+        return compilation.Emit(assembly, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb)).Success;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private static CompiledPolicy Failed(string className, List<PolicyDiagnostic> diagnostics, IReadOnlyList<(string, string)> helpers, long started) =>
         new(null, null, className, diagnostics, helpers, Stopwatch.GetElapsedTime(started));

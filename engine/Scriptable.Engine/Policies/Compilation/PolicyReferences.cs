@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -6,7 +7,9 @@ namespace Scriptable.Engine.Policies.Compilation;
 
 /// <summary>
 /// What policies compile against: a small set of framework assemblies taken from the running runtime, the
-/// engine assembly (the policy API), and the compilation and parse options. See README.md, "Sandbox".
+/// engine assembly (the policy API), and the compilation and parse options. The references are the metadata of
+/// the assemblies this process runs, read in memory, so a single-file <c>scriptable</c> compiles policies too.
+/// See README.md, "Sandbox".
 /// </summary>
 /// <remarks>
 /// The set is deliberately narrow: an assembly that is not referenced cannot be bound at all, so
@@ -39,7 +42,7 @@ internal static class PolicyReferences
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_all = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The references, built once on first use from the running framework and the engine assembly.</summary>
-    /// <exception cref="InvalidOperationException">A framework assembly or the engine assembly cannot be found on disk.</exception>
+    /// <exception cref="InvalidOperationException">A framework assembly cannot be loaded, or an assembly's metadata cannot be read.</exception>
     public static ImmutableArray<MetadataReference> All => s_all.Value;
 
     /// <summary>
@@ -67,33 +70,43 @@ internal static class PolicyReferences
 
     private static ImmutableArray<MetadataReference> Create()
     {
-        var tpa = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string
-            ?? throw new InvalidOperationException("The runtime does not list its trusted platform assemblies; policies cannot be compiled.");
-        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            byName.TryAdd(Path.GetFileNameWithoutExtension(path), path);
-        }
-
         var builder = ImmutableArray.CreateBuilder<MetadataReference>(FrameworkAssemblyNames.Length + 1);
         foreach (var name in FrameworkAssemblyNames)
         {
-            if (!byName.TryGetValue(name, out var path))
+            Assembly assembly;
+            try
             {
-                throw new InvalidOperationException($"Framework assembly '{name}' is not among the runtime's trusted platform assemblies; policies cannot be compiled.");
+                assembly = Assembly.Load(new AssemblyName(name));
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                throw new InvalidOperationException($"Framework assembly '{name}' cannot be loaded ({ex.Message}); policies cannot be compiled.", ex);
             }
 
-            builder.Add(MetadataReference.CreateFromFile(path));
+            builder.Add(FromLoaded(assembly));
         }
 
-        var engine = typeof(PolicyReferences).Assembly.Location;
-        if (string.IsNullOrEmpty(engine))
-        {
-            // Single-file publishing bundles assemblies without a path on disk.
-            throw new InvalidOperationException("The engine assembly has no location on disk (single-file publish?); policies cannot be compiled.");
-        }
-
-        builder.Add(MetadataReference.CreateFromFile(engine));
+        builder.Add(FromLoaded(typeof(PolicyReferences).Assembly));
         return builder.MoveToImmutable();
+    }
+
+    /// <summary>
+    /// A reference to the metadata of an assembly this process has loaded, read where the runtime keeps it, not
+    /// from a file: a single-file <c>scriptable</c> bundles the engine (and, self-contained, the framework)
+    /// without a path on disk (<see cref="Assembly.Location"/> is empty), and this works the same either way.
+    /// </summary>
+    /// <remarks>
+    /// Assemblies of the default context are never unloaded, so the memory stays valid for the life of the
+    /// process; Roslyn reads it in place, without copying.
+    /// </remarks>
+    private static unsafe PortableExecutableReference FromLoaded(Assembly assembly)
+    {
+        if (!System.Reflection.Metadata.AssemblyExtensions.TryGetRawMetadata(assembly, out var blob, out var length))
+        {
+            throw new InvalidOperationException($"The metadata of assembly '{assembly.GetName().Name}' cannot be read; policies cannot be compiled.");
+        }
+
+        var module = ModuleMetadata.CreateFromMetadata((IntPtr)blob, length);
+        return AssemblyMetadata.Create(module).GetReference(display: assembly.GetName().Name + ".dll");
     }
 }

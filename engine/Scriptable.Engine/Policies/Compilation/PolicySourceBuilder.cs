@@ -43,7 +43,8 @@ internal static class PolicySourceBuilder
     /// <summary>
     /// Builds the generated source for <paramref name="text"/>, the content of <paramref name="file"/> (as
     /// shown to users). <paramref name="root"/> bounds which helpers <c>#load</c> may include;
-    /// <paramref name="readHelper"/> reads one (null if it does not exist). Problems go to
+    /// <paramref name="readHelper"/> reads one (null if it does not exist; <see cref="Files.FileRefusedException"/>
+    /// when the folder rule refuses it, reported as SCR0126). Problems go to
     /// <paramref name="diagnostics"/>; the result is null if there were errors.
     /// </summary>
     public static GeneratedPolicy? Build(string file, string text, string root, string className, Func<string, string?> readHelper, List<PolicyDiagnostic> diagnostics)
@@ -156,7 +157,18 @@ internal static class PolicySourceBuilder
                 return;
             }
 
-            var helperText = readHelper(full);
+            string? helperText;
+            try
+            {
+                helperText = readHelper(full);
+            }
+            catch (Files.FileRefusedException ex)
+            {
+                // The folder rule refused it (a link out of the folder...): the reason, nothing of its content.
+                diagnostics.Add(At(path, tree, load, "SCR0126", $"'#load \"{name}\"' not read: {ex.Reason}."));
+                return;
+            }
+
             if (helperText is null)
             {
                 diagnostics.Add(At(path, tree, load, "SCR0113", $"'#load \"{name}\"': the file '{full}' does not exist."));

@@ -39,13 +39,27 @@ internal static class SandboxAnalyzer
         return walk.Diagnostics();
     }
 
+    /// <summary>
+    /// Why policy code may not use <paramref name="symbol"/> (a type or member of a referenced assembly), or null
+    /// if it may: the verdict <see cref="Analyze"/> applies at every use. For audits of the allow-list.
+    /// </summary>
+    internal static string? DenialReason(CSharpCompilation compilation, ISymbol symbol)
+    {
+        ArgumentNullException.ThrowIfNull(compilation);
+        ArgumentNullException.ThrowIfNull(symbol);
+        return new Walk(compilation).DenialReason(symbol);
+    }
+
     /// <summary>Why a symbol or construct is rejected: the descriptor, its message arguments, and the simple name to point at.</summary>
     private sealed record Denial(DiagnosticDescriptor Descriptor, string Subject, string Reason, string? Name = null)
     {
         /// <summary>Denied when named, allowed inside the interpolated strings the compiler lowers to it.</summary>
         public bool CompilerHelper { get; init; }
 
-        public string Key => Descriptor.Id + ":" + Subject;
+        /// <summary>For <see cref="SandboxDescriptors.NotForPolicyTypes"/>: the framework type derived from or implemented.</summary>
+        public string? Framework { get; init; }
+
+        public string Key => Descriptor.Id + ":" + Subject + ":" + Framework;
     }
 
     // Where a forbidden symbol is reported within one statement: an explicit use wins over an implicit one ('var',
@@ -101,6 +115,18 @@ internal static class SandboxAnalyzer
             _model = compilation.GetSemanticModel(tree);
         }
 
+        // Verdicts only: no tree to walk.
+        public Walk(CSharpCompilation compilation)
+        {
+            _compilation = compilation;
+            _tree = null!;
+            _model = null!;
+        }
+
+        public string? DenialReason(ISymbol symbol) => Verdict(symbol) is { } denial
+            ? denial.Descriptor == SandboxDescriptors.ForbiddenApi ? denial.Reason : denial.Descriptor.Title.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
         // How a syntax node is checked semantically. Executable code (bodies, initializers) is checked through its
         // operation tree, bound once per body: asking the semantic model about each node costs several times more.
         // Declarations (member types, parameters, base types, constraints, using directives) bind each type name,
@@ -139,6 +165,11 @@ internal static class SandboxAnalyzer
 
                 if (mode == Mode.Declaration)
                 {
+                    if (user && node is BaseTypeDeclarationSyntax declaration)
+                    {
+                        CheckBaseTypes(declaration);
+                    }
+
                     CheckBodies(node);
                     if (user && node is TypeSyntax)
                     {
@@ -173,7 +204,9 @@ internal static class SandboxAnalyzer
             foreach (var i in order)
             {
                 var denial = findings[i].Denial;
-                diagnostics.Add(Diagnostic.Create(denial.Descriptor, Location.Create(_tree, spans[i]), denial.Subject, denial.Reason));
+                diagnostics.Add(denial.Framework is null
+                    ? Diagnostic.Create(denial.Descriptor, Location.Create(_tree, spans[i]), denial.Subject, denial.Reason)
+                    : Diagnostic.Create(denial.Descriptor, Location.Create(_tree, spans[i]), denial.Subject, denial.Framework, denial.Reason));
             }
 
             return diagnostics;
@@ -213,6 +246,39 @@ internal static class SandboxAnalyzer
             VariableDeclaratorSyntax or ParameterSyntax or EnumMemberDeclarationSyntax => child is EqualsValueClauseSyntax,
             _ => false,
         };
+
+        // A type the policy declares must not derive from or implement the framework types framework code would
+        // misuse it through (SandboxRules.NotForPolicyTypes): reported at the type's name, once per framework type.
+        private void CheckBaseTypes(BaseTypeDeclarationSyntax declaration)
+        {
+            if (_model.GetDeclaredSymbol(declaration, _cancellationToken) is not INamedTypeSymbol type)
+            {
+                return;
+            }
+
+            var framework = new List<INamedTypeSymbol>();
+            for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                framework.Add(baseType);
+            }
+
+            // An interface counts only where the policy implements a member of it (an enum's ISpanFormattable is
+            // the framework's own).
+            framework.AddRange(type.AllInterfaces.Where(i => type.TypeKind == TypeKind.Interface || ImplementsInPolicy(type, i)));
+            foreach (var candidate in framework)
+            {
+                var definition = candidate.OriginalDefinition;
+                if (SandboxRules.NotForPolicyTypes.TryGetValue(MetadataName(definition), out var reason))
+                {
+                    var denial = new Denial(SandboxDescriptors.NotForPolicyTypes, type.Name, reason) { Framework = definition.ToDisplayString(s_display) };
+                    Report(declaration, declaration.Identifier.Span, denial);
+                }
+            }
+        }
+
+        private bool ImplementsInPolicy(INamedTypeSymbol type, INamedTypeSymbol @interface) =>
+            @interface.GetMembers().Any(member => type.FindImplementationForInterfaceMember(member) is { } implementation
+                && SymbolEqualityComparer.Default.Equals(implementation.ContainingAssembly, _compilation.Assembly));
 
         private void CheckBodies(SyntaxNode node)
         {
@@ -669,6 +735,12 @@ internal static class SandboxAnalyzer
             }
 
             var definition = member.OriginalDefinition;
+            if (definition.ContainingType is { } owner && !SymbolEqualityComparer.Default.Equals(owner.ContainingAssembly, _compilation.Assembly)
+                && SandboxRules.IsRawMemoryName(definition.Name))
+            {
+                return Denied(definition, SandboxRules.RawMemory); // by name, so a member a later .NET adds is denied too
+            }
+
             if (definition.ContainingType is { } type)
             {
                 var key = MetadataName(type) + "." + definition.Name;

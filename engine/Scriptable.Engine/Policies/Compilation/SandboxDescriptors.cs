@@ -50,9 +50,16 @@ internal static class SandboxDescriptors
     public static readonly DiagnosticDescriptor Undocumented = Create(
         "SCR0009", "Undocumented keyword", "'{0}' is not allowed in a policy (undocumented runtime internals)");
 
+    /// <summary>
+    /// SCR0010: a type the policy declares derives from or implements a framework type that framework code would
+    /// misuse it through (<see cref="SandboxRules.NotForPolicyTypes"/>). Arguments: the policy's type, the framework type, the reason.
+    /// </summary>
+    public static readonly DiagnosticDescriptor NotForPolicyTypes = Create(
+        "SCR0010", "Framework base type", "'{0}' may not derive from or implement '{1}' in a policy ({2})");
+
     /// <summary>All descriptors, for hosts that list or suppress them.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
-        [ForbiddenApi, Dynamic, Unsafe, StackAlloc, Lock, Async, Extern, Finalizer, Undocumented];
+        [ForbiddenApi, Dynamic, Unsafe, StackAlloc, Lock, Async, Extern, Finalizer, Undocumented, NotForPolicyTypes];
 
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);

@@ -24,6 +24,15 @@ internal static class SandboxRules
     private const string Queryables = "queryables build expression trees and compile code at run time";
     private const string ParallelLinq = "parallel LINQ runs on other threads";
     private const string CompilerHelper = "a compiler helper that rents shared buffers; write $\"...\" strings instead";
+    private const string Simd = "SIMD and graphics types mix bounds-checked members with raw-memory ones (LoadUnsafe, StoreUnsafe), and each .NET release adds more; policies have no use for them";
+    private const string GenericMath = "generic math: operators and functions on numbers";
+    private const string Partitions = "partitions work for parallel loops, which policies cannot run (GetPartitions(n) allocates n enumerators)";
+
+    /// <summary>
+    /// The reason for members of framework types whose names say they skip bounds or initialisation checks
+    /// (<see cref="IsRawMemoryName"/>): denied wherever they are, including members a later .NET adds.
+    /// </summary>
+    public const string RawMemory = "raw memory: it skips bounds or initialisation checks";
 
     /// <summary>A verdict: allowed, or denied for a reason.</summary>
     /// <param name="Allowed">Whether policy code may use it.</param>
@@ -46,7 +55,8 @@ internal static class SandboxRules
         ["System.Text.RegularExpressions"] = Allow(),
         ["System.Text.Unicode"] = Allow(),
         ["System.Globalization"] = Allow(),
-        ["System.Numerics"] = Allow(andBelow: true),
+        // Listed by type below: the namespace mixes numbers with SIMD types that read and write raw memory.
+        ["System.Numerics"] = Deny(Simd),
         ["System.Buffers.Binary"] = Allow(),
         ["System.Buffers.Text"] = Allow(),
         ["System.Diagnostics.CodeAnalysis"] = Allow("nullability and analysis annotations"),
@@ -78,6 +88,7 @@ internal static class SandboxRules
         ["Microsoft.CSharp"] = Deny("late binding ('dynamic')"),
         ["Scriptable"] = Deny("engine internals: policies use the API in Scriptable.Policies"),
         ["Scriptable.Policies.Runtime"] = Deny("engine helpers the compiler inserts; policies must not call them"),
+        ["Scriptable.Policies.Editor"] = Deny("for editors only: a policy's ctx is the one each run is given"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
@@ -106,7 +117,52 @@ internal static class SandboxRules
         ["System.Buffer"] = Deny("raw memory copies"),
         ["System.TimeProvider"] = Deny(Time),
         ["System.TimeZoneInfo"] = Deny("reads the system's time zone database; ctx.Now is UTC, use offsets"),
+        ["System.TimeZone"] = Deny("reads the system's time zone database; ctx.Now is UTC, use offsets"),
+        ["System.OperatingSystem"] = Deny("the server's operating system: a policy must answer the same in 'scriptable check' and on every server"),
         ["System.Progress`1"] = Deny("posts callbacks to other threads"),
+
+        // Allowed inside System.Numerics (the namespace is denied): numbers and the generic-math interfaces.
+        ["System.Numerics.BigInteger"] = Allow("arbitrary-precision integers (geo databases return 128-bit values)"),
+        ["System.Numerics.BitOperations"] = Allow("bit counts and rotations"),
+        ["System.Numerics.Complex"] = Allow("complex numbers"),
+        ["System.Numerics.TotalOrderIeee754Comparer`1"] = Allow("a comparer for floating-point numbers"),
+        ["System.Numerics.IAdditionOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.IAdditiveIdentity`2"] = Allow(GenericMath),
+        ["System.Numerics.IBinaryFloatingPointIeee754`1"] = Allow(GenericMath),
+        ["System.Numerics.IBinaryInteger`1"] = Allow(GenericMath),
+        ["System.Numerics.IBinaryNumber`1"] = Allow(GenericMath),
+        ["System.Numerics.IBitwiseOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.IComparisonOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.IDecrementOperators`1"] = Allow(GenericMath),
+        ["System.Numerics.IDivisionOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.IEqualityOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.IExponentialFunctions`1"] = Allow(GenericMath),
+        ["System.Numerics.IFloatingPoint`1"] = Allow(GenericMath),
+        ["System.Numerics.IFloatingPointConstants`1"] = Allow(GenericMath),
+        ["System.Numerics.IFloatingPointIeee754`1"] = Allow(GenericMath),
+        ["System.Numerics.IHyperbolicFunctions`1"] = Allow(GenericMath),
+        ["System.Numerics.IIncrementOperators`1"] = Allow(GenericMath),
+        ["System.Numerics.ILogarithmicFunctions`1"] = Allow(GenericMath),
+        ["System.Numerics.IMinMaxValue`1"] = Allow(GenericMath),
+        ["System.Numerics.IModulusOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.IMultiplicativeIdentity`2"] = Allow(GenericMath),
+        ["System.Numerics.IMultiplyOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.INumber`1"] = Allow(GenericMath),
+        ["System.Numerics.INumberBase`1"] = Allow(GenericMath),
+        ["System.Numerics.IPowerFunctions`1"] = Allow(GenericMath),
+        ["System.Numerics.IRootFunctions`1"] = Allow(GenericMath),
+        ["System.Numerics.IShiftOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.ISignedNumber`1"] = Allow(GenericMath),
+        ["System.Numerics.ISubtractionOperators`3"] = Allow(GenericMath),
+        ["System.Numerics.ITrigonometricFunctions`1"] = Allow(GenericMath),
+        ["System.Numerics.IUnaryNegationOperators`2"] = Allow(GenericMath),
+        ["System.Numerics.IUnaryPlusOperators`2"] = Allow(GenericMath),
+        ["System.Numerics.IUnsignedNumber`1"] = Allow(GenericMath),
+
+        // Denied inside System.Text.RegularExpressions: the engine behind generated and compiled regexes.
+        ["System.Text.RegularExpressions.RegexRunner"] = Deny("regex engine internals for generated code"),
+        ["System.Text.RegularExpressions.RegexRunnerFactory"] = Deny("regex engine internals for generated code"),
+        ["System.Text.RegularExpressions.RegexCompilationInfo"] = Deny("writes an assembly"),
 
         // Denied inside System.Linq and System.Collections.
         ["System.Linq.ParallelEnumerable"] = Deny(ParallelLinq),
@@ -124,6 +180,10 @@ internal static class SandboxRules
         ["System.Linq.EnumerableExecutor"] = Deny(Queryables),
         ["System.Linq.EnumerableExecutor`1"] = Deny(Queryables),
         ["System.Collections.Concurrent.BlockingCollection`1"] = Deny("blocks the calling thread"),
+        ["System.Collections.Concurrent.Partitioner"] = Deny(Partitions),
+        ["System.Collections.Concurrent.Partitioner`1"] = Deny(Partitions),
+        ["System.Collections.Concurrent.OrderablePartitioner`1"] = Deny(Partitions),
+        ["System.Collections.Concurrent.EnumerablePartitionerOptions"] = Deny(Partitions),
 
         // Allowed inside denied namespaces.
         ["System.Threading.Interlocked"] = Allow("lock-free counters on static fields"),
@@ -197,6 +257,7 @@ internal static class SandboxRules
         ["System.DateTime.ToLocalTime"] = "depends on the server's time zone; ctx.Now is UTC, use offsets",
         ["System.DateTimeOffset.ToLocalTime"] = "depends on the server's time zone; ctx.Now is UTC, use offsets",
         ["System.String.Intern"] = "the process-wide intern pool is never freed",
+        ["System.String.IsInterned"] = "probes the process-wide intern pool, which holds every other policy's string literals",
         ["System.Threading.Interlocked.MemoryBarrierProcessWide"] = "interrupts every core of the server",
         ["System.Text.Encoding.RegisterProvider"] = "changes text encodings for the whole server",
         ["System.Text.RegularExpressions.Regex.CacheSize"] = "a process-wide setting",
@@ -205,6 +266,18 @@ internal static class SandboxRules
         ["System.Globalization.CultureInfo.CurrentUICulture"] = "the server's culture; use CultureInfo.InvariantCulture",
         ["System.Globalization.CultureInfo.DefaultThreadCurrentCulture"] = "the server's culture; use CultureInfo.InvariantCulture",
         ["System.Globalization.CultureInfo.DefaultThreadCurrentUICulture"] = "the server's culture; use CultureInfo.InvariantCulture",
+        ["System.Globalization.CultureInfo.ClearCachedData"] = "clears process-wide culture and time zone caches",
+        ["System.Globalization.CultureInfo.InstalledUICulture"] = "the server's culture; use CultureInfo.InvariantCulture",
+        ["System.Globalization.RegionInfo.CurrentRegion"] = "the server's region: a policy must answer the same on every server",
+        ["System.Globalization.NumberFormatInfo.CurrentInfo"] = "the server's culture, writable in hosts that are not invariant; use NumberFormatInfo.InvariantInfo",
+        ["System.Globalization.DateTimeFormatInfo.CurrentInfo"] = "the server's culture, writable in hosts that are not invariant; use DateTimeFormatInfo.InvariantInfo",
+        ["System.Globalization.CultureInfo.GetCultureInfo"] = "fills a process-wide cache that is never emptied; use CultureInfo.InvariantCulture",
+        ["System.Globalization.CultureInfo.GetCultureInfoByIetfLanguageTag"] = "fills a process-wide cache that is never emptied; use CultureInfo.InvariantCulture",
+        // Regex: every regex a policy makes gets a match timeout from its construction (BudgetRewriter); these
+        // let a derived class build one without it.
+        ["System.Text.RegularExpressions.Regex.internalMatchTimeout"] = "sets the match timeout the budget gives every regex",
+        ["System.Text.RegularExpressions.Regex.factory"] = "regex engine internals for generated code",
+        ["System.Text.RegularExpressions.Regex.InitializeReferences"] = "regex engine internals for generated code",
         // Creating a hash algorithm by name goes through CryptoConfig, which instantiates any type by name.
         ["System.Security.Cryptography.HashAlgorithm.Create"] = "creates objects by name (reflection)",
         ["System.Security.Cryptography.MD5.Create(System.String)"] = "creates objects by name (reflection)",
@@ -213,6 +286,27 @@ internal static class SandboxRules
         ["System.Security.Cryptography.SHA384.Create(System.String)"] = "creates objects by name (reflection)",
         ["System.Security.Cryptography.SHA512.Create(System.String)"] = "creates objects by name (reflection)",
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Framework types a type the policy declares may not derive from or implement, and why: framework code
+    /// would call its members in ways the budget and the buffers cannot afford (<c>SCR0010</c>).
+    /// </summary>
+    public static FrozenDictionary<string, string> NotForPolicyTypes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["System.Text.RegularExpressions.Regex"] = "every regex a policy makes gets a match timeout within its time budget; a derived class would build one without",
+        ["System.ISpanFormattable"] = "framework code formats it into spans over shared pooled buffers that still hold other queries' data",
+        ["System.IUtf8SpanFormattable"] = "framework code formats it into spans over shared pooled buffers that still hold other queries' data",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True for member names that say the member skips bounds or initialisation checks: <c>*Unsafe*</c>
+    /// (<c>Vector.LoadUnsafe</c>, <c>CreateScalarUnsafe</c>), <c>Dangerous*</c>, <c>*Uninitialized*</c>,
+    /// <c>SkipInit</c>. Framework members with such names are denied by name, so a new one is denied until
+    /// someone decides otherwise.
+    /// </summary>
+    public static bool IsRawMemoryName(string name) =>
+        name.Contains("Unsafe", StringComparison.Ordinal) || name.StartsWith("Dangerous", StringComparison.Ordinal)
+        || name.Contains("Uninitialized", StringComparison.Ordinal) || name == "SkipInit";
 
     /// <summary>The <c>Type.Member</c> prefixes that have overload-specific entries in <see cref="Members"/>.</summary>
     public static FrozenSet<string> MembersWithOverloadEntries { get; } = Members.Keys

@@ -11,7 +11,8 @@ namespace Scriptable.Policies.Runtime;
 /// </summary>
 /// <remarks>
 /// All state is thread-static: each receive thread runs its own invocation. Outside a scope opened by
-/// <see cref="Begin(in BudgetLimits)"/>, every member costs the same and never throws.
+/// <see cref="Begin(in BudgetLimits)"/>, the first <see cref="Tick"/> or <see cref="Enter"/> throws: policy code
+/// that a host runs without a budget fails at once instead of running unchecked (see README.md).
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Budget
@@ -41,8 +42,8 @@ public static class Budget
     /// </summary>
     internal const ulong SmallArrayBytes = 8 * 1024;
 
-    // The hot path reads and writes only these two. Outside a scope the probe is 0, so the stack
-    // comparison in Enter never takes the slow path.
+    // The hot path reads and writes only these two. Outside a scope the countdown is 0 (also on a thread
+    // that never began one), so the first Tick or Enter takes the slow path, which throws; the probe is 0.
     [ThreadStatic]
     private static int t_countdown;
 
@@ -59,8 +60,11 @@ public static class Budget
     [ThreadStatic]
     private static SavedBudget[]? t_saved;
 
-    /// <summary>False once the running invocation has exceeded its budget; catch filters test it.</summary>
-    public static bool Ok => !t_state.Exceeded;
+    /// <summary>
+    /// False once the running invocation has exceeded its budget, and outside any budget scope; catch filters
+    /// test it, so policy code can catch neither a stop nor the failure of running unbudgeted.
+    /// </summary>
+    public static bool Ok => t_state.Active && !t_state.Exceeded;
 
     /// <summary>Counts one step of policy code (a loop iteration, a goto) and checks the budget now and then.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -176,6 +180,55 @@ public static class Budget
     }
 
     /// <summary>
+    /// The longest one regular-expression match may run: the running invocation's
+    /// <see cref="BudgetLimits.MatchTimeout"/>, or the default time budget outside a scope.
+    /// </summary>
+    internal static TimeSpan MatchTimeoutLimit => t_state.Active ? t_state.Limits.MatchTimeout : BudgetLimits.DefaultTime;
+
+    /// <summary>
+    /// Checks, before framework code allocates them, that <paramref name="bytes"/> fit in what is left of the
+    /// memory budget (<paramref name="what"/> names the allocation in the message). Sizes up to
+    /// <see cref="SmallArrayBytes"/> are left to the periodic check.
+    /// </summary>
+    internal static void CheckAllocation(ulong bytes, string what)
+    {
+        if (bytes > SmallArrayBytes)
+        {
+            OnLargeAllocation(bytes, what);
+        }
+    }
+
+    /// <summary>
+    /// Checks the time and what the thread really allocated since the scope began against the budget, now:
+    /// after framework code handed back a large result, whose work and allocation no tick saw.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void CheckNow()
+    {
+        ref var state = ref t_state;
+        if (!state.Active)
+        {
+            return;
+        }
+
+        if (state.Exceeded)
+        {
+            ThrowAgain(ref state);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - state.AllocatedAtStart;
+        if (allocated > state.Limits.MaxAllocatedBytes)
+        {
+            ThrowExceeded(ref state, BudgetKind.Memory, BudgetExceededException.FormatBytes((ulong)allocated) + " allocated");
+        }
+
+        if (Stopwatch.GetTimestamp() > state.Deadline)
+        {
+            ThrowExceeded(ref state, BudgetKind.Time, null);
+        }
+    }
+
+    /// <summary>
     /// Starts an invocation on this thread with a fresh budget. Dispose the scope on this thread when the
     /// invocation ends; it puts back the budget that was running before (scopes nest).
     /// </summary>
@@ -240,7 +293,7 @@ public static class Budget
         ref var state = ref t_state;
         state.Active = false;
         state.Exceeded = false;
-        t_countdown = CheckInterval;
+        t_countdown = 0;
         t_stackProbe = 0;
     }
 
@@ -290,8 +343,7 @@ public static class Budget
         ref var state = ref t_state;
         if (!state.Active)
         {
-            t_countdown = CheckInterval;
-            return;
+            ThrowUnscoped();
         }
 
         if (state.Exceeded)
@@ -371,7 +423,10 @@ public static class Budget
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void OnLargeArray(ulong bytes)
+    private static void OnLargeArray(ulong bytes) => OnLargeAllocation(bytes, "an array");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void OnLargeAllocation(ulong bytes, string what)
     {
         ref var state = ref t_state;
         if (!state.Active)
@@ -388,7 +443,7 @@ public static class Budget
         var left = state.Limits.MaxAllocatedBytes - allocated;
         if (left < 0 || bytes > (ulong)left)
         {
-            ThrowExceeded(ref state, BudgetKind.Memory, "an array of " + BudgetExceededException.FormatBytes(bytes));
+            ThrowExceeded(ref state, BudgetKind.Memory, what + " of " + BudgetExceededException.FormatBytes(bytes));
         }
     }
 
@@ -399,6 +454,15 @@ public static class Budget
         state.ExceededKind = kind;
         Disarm();
         throw BudgetExceededException.Create(kind, state.Limits, detail);
+    }
+
+    // Policy code ran with no scope: a host bug (an exception's Message read outside PolicyText, a static
+    // constructor run before the load's scope). Failing at once means such a bug cannot hang a thread.
+    [DoesNotReturn]
+    private static void ThrowUnscoped()
+    {
+        t_countdown = 0;
+        throw BudgetExceededException.Create(BudgetKind.Unscoped, default, null);
     }
 
     [DoesNotReturn]

@@ -40,6 +40,11 @@ public sealed class BudgetExceededException : Exception
 
     internal static BudgetExceededException Create(BudgetKind kind, in BudgetLimits limits, string? detail)
     {
+        if (kind == BudgetKind.Unscoped)
+        {
+            return new BudgetExceededException(kind, "Policy code ran outside a budget scope and was stopped.");
+        }
+
         var limit = kind switch
         {
             BudgetKind.Time => FormatTime(limits.Time),

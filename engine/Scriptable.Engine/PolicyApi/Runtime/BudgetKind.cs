@@ -14,4 +14,7 @@ public enum BudgetKind
 
     /// <summary>Bytes allocated by the thread since the invocation began.</summary>
     Memory,
+
+    /// <summary>Policy code ran outside any budget scope (a host bug): it is stopped at its first check.</summary>
+    Unscoped,
 }

@@ -18,6 +18,7 @@ internal readonly record struct BudgetLimits
     private readonly TimeSpan _time;
     private readonly int _maxStackBytes;
     private readonly long _maxAllocatedBytes;
+    private readonly TimeSpan _matchTimeout;
 
     /// <summary>The limits with every default.</summary>
     public static BudgetLimits Default => default;
@@ -34,6 +35,17 @@ internal readonly record struct BudgetLimits
     {
         get => _maxStackBytes > 0 ? _maxStackBytes : DefaultMaxStackBytes;
         init => _maxStackBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The stack budget must be positive.");
+    }
+
+    /// <summary>
+    /// The longest one regular-expression match may run under this budget; unset, <see cref="Time"/>. A scope
+    /// that loads a policy sets the per-query time here, so a regex built when the policy loads gets the
+    /// timeout of a query, not the longer load budget.
+    /// </summary>
+    public TimeSpan MatchTimeout
+    {
+        get => _matchTimeout > TimeSpan.Zero ? _matchTimeout : Time;
+        init => _matchTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The match timeout must be positive.");
     }
 
     /// <summary>Bytes the thread may allocate, garbage included (<see cref="GC.GetAllocatedBytesForCurrentThread"/>).</summary>

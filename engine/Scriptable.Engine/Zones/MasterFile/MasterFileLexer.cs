@@ -30,6 +30,9 @@ internal sealed class MasterFileLexer
     /// <summary>1-based line where the current entry starts.</summary>
     public int Line { get; private set; }
 
+    /// <summary>1-based column of the current entry's first field (a tab counts as one column).</summary>
+    public int Column { get; private set; }
+
     /// <summary>True if the current entry's first line starts with a space or tab (no owner field).</summary>
     public bool StartsWithBlank { get; private set; }
 
@@ -106,6 +109,7 @@ internal sealed class MasterFileLexer
             {
                 started = true;
                 Line = _line;
+                Column = _pos - _lineStart + 1;
 
                 // Only blanks can precede the first field on its line: comments run to the end of a line.
                 StartsWithBlank = _pos != _lineStart;

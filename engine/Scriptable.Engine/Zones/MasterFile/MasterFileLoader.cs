@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Protocol;
 
 namespace Scriptable.Engine.Zones.MasterFile;
@@ -19,6 +20,12 @@ internal sealed class MasterFileLoader
     /// <summary>Deepest allowed chain of <c>$INCLUDE</c>s.</summary>
     public const int MaxIncludeDepth = 16;
 
+    /// <summary>
+    /// Files read through <c>$INCLUDE</c> in one zone at most: ten <c>$INCLUDE</c>s per file nested 16 deep would
+    /// otherwise read 10^16 files while holding the reload.
+    /// </summary>
+    public const int MaxIncludes = 1000;
+
     private readonly DnsName _zone;
     private readonly Func<string, string> _readInclude;
     private readonly List<ResourceRecord> _records = [];
@@ -26,10 +33,14 @@ internal sealed class MasterFileLoader
     private readonly List<ZoneDiagnostic> _warnings = [];
     private readonly List<string> _openFiles = [];
     private readonly StringBuilder _scratch = new();
+    private string? _entryFile;
+    private int _entryLine;
+    private int _entryColumn;
     private uint? _defaultTtl;
     private uint? _lastTtl;
     private bool _warnedRfc1035;
     private bool _stopped;
+    private int _includes;
 
     // Consecutive records usually repeat the owner text; reuse the parsed name.
     private string? _ownerText;
@@ -68,6 +79,8 @@ internal sealed class MasterFileLoader
             {
                 continue;
             }
+
+            (_entryFile, _entryLine, _entryColumn) = (file, lexer.Line, lexer.Column);
 
             // Directives are recognised only in the first column, where an owner would otherwise be.
             if (!lexer.StartsWithBlank && !tokens[0].IsQuoted && tokens[0].Text.StartsWith('$'))
@@ -368,10 +381,24 @@ internal sealed class MasterFileLoader
             return;
         }
 
+        if (++_includes > MaxIncludes)
+        {
+            Error(context.File, line, $"more than {MaxIncludes} $INCLUDE files in one zone");
+            _stopped = true;
+            return;
+        }
+
         string text;
         try
         {
             text = _readInclude(path);
+        }
+        catch (FileRefusedException e)
+        {
+            // The reason only: the refused file was not opened, and nothing of it is shown.
+            var hint = e.Refusal == FileRefusal.Outside ? " (list its folder in the server's Files:IncludeDirectories to allow it)" : "";
+            Error(context.File, line, $"$INCLUDE '{target}' not read: {e.Reason}{hint}");
+            return;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -499,7 +526,7 @@ internal sealed class MasterFileLoader
             return;
         }
 
-        _errors.Add(new ZoneDiagnostic(file, line, message));
+        _errors.Add(new ZoneDiagnostic(file, line, message, ColumnOf(file, line)));
         if (_errors.Count >= MaxErrors)
         {
             _stopped = true;
@@ -507,7 +534,10 @@ internal sealed class MasterFileLoader
         }
     }
 
-    private void Warning(string file, int line, string message) => _warnings.Add(new ZoneDiagnostic(file, line, message));
+    private void Warning(string file, int line, string message) => _warnings.Add(new ZoneDiagnostic(file, line, message, ColumnOf(file, line)));
+
+    /// <summary>The column of the entry being read when a diagnostic is about it; else the line's start.</summary>
+    private int ColumnOf(string file, int line) => line == _entryLine && ReferenceEquals(file, _entryFile) ? _entryColumn : 1;
 
     /// <summary>What belongs to one file being read: its name, origin, current owner and include depth.</summary>
     private sealed class FileContext(string file, DnsName origin, int depth)

@@ -1,3 +1,4 @@
+using Scriptable.Engine.Files;
 using Scriptable.Engine.Protocol;
 
 namespace Scriptable.Engine.Zones.MasterFile;
@@ -9,23 +10,34 @@ namespace Scriptable.Engine.Zones.MasterFile;
 /// </summary>
 internal static class MasterFileParser
 {
+    /// <summary>The largest zone file, or <c>$INCLUDE</c>d file, read (256 MiB: a million records take about 40 MiB).</summary>
+    public const long MaxFileBytes = 256L << 20;
+
     /// <summary>
-    /// Reads a zone file from disk, following <c>$INCLUDE</c> relative to the including file's directory.
-    /// An unreadable file is reported as an error on line 0.
+    /// Reads a zone file from disk, following <c>$INCLUDE</c> relative to the including file's directory. Every
+    /// file is read through <paramref name="boundary"/>, the folder rule (default: the zone file's own folder):
+    /// an <c>$INCLUDE</c> outside the folder and its include folders, a link that leads out, a file that is not a
+    /// regular file, or one of the server's own files is refused, unopened, with the reason and nothing of its
+    /// content. An unreadable or refused zone file is reported as an error on line 0.
     /// </summary>
-    public static MasterFileResult ParseFile(string path, DnsName origin)
+    public static MasterFileResult ParseFile(string path, DnsName origin, FolderBoundary? boundary = null)
     {
+        boundary ??= new FolderBoundary(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = boundary.ReadText(path, MaxFileBytes);
+        }
+        catch (FileRefusedException e)
+        {
+            return new MasterFileResult([], [new ZoneDiagnostic(path, 0, $"not read: {e.Reason}")], []);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return new MasterFileResult([], [new ZoneDiagnostic(path, 0, $"cannot read zone file: {e.Message}")], []);
         }
 
-        return ParseText(text, path, origin, File.ReadAllText);
+        return ParseText(text, path, origin, include => boundary.ReadText(include, MaxFileBytes, included: true));
     }
 
     /// <summary>

@@ -83,7 +83,7 @@ internal sealed class BudgetHarness : IDisposable
         var statementLine = memberLines + 1;
         var text = $$"""
             #line hidden
-            using System; using System.Collections.Generic; using System.Linq; using System.Net; using System.Text; using Scriptable.Policies;
+            using System; using System.Collections.Generic; using System.Linq; using System.Net; using System.Text; using System.Text.RegularExpressions; using Scriptable.Policies;
             #line hidden
             namespace Scriptable.Policies.Generated;
             internal static class Policy_www_1
@@ -104,8 +104,8 @@ internal sealed class BudgetHarness : IDisposable
         return (text, statementLine);
     }
 
-    /// <summary>Compiles a snippet (rewritten unless told otherwise) and loads it; fails the test on any compile error.</summary>
-    public static BudgetHarness Compile(string statements, string members = "", bool rewrite = true, NullableContextOptions nullable = NullableContextOptions.Enable)
+    /// <summary>Compiles a snippet (rewritten unless told otherwise, woven by the IL pass if told) and loads it; fails the test on any compile error.</summary>
+    public static BudgetHarness Compile(string statements, string members = "", bool rewrite = true, NullableContextOptions nullable = NullableContextOptions.Enable, bool weave = false)
     {
         var (text, statementLine) = Generate(statements, members);
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
@@ -136,10 +136,19 @@ internal sealed class BudgetHarness : IDisposable
         using var pdb = new MemoryStream();
         var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
         AssertNoErrors(result.Diagnostics, rewritten);
-        pe.Position = 0;
-        pdb.Position = 0;
+        Stream image = pe, symbols = pdb;
+        if (weave)
+        {
+            // The IL pass the policy compiler runs after emit (every method, compiler-written ones too).
+            var (wovenImage, wovenSymbols) = BudgetWeaver.Weave(pe.ToArray(), pdb.ToArray());
+            image = new MemoryStream(wovenImage);
+            symbols = new MemoryStream(wovenSymbols);
+        }
+
+        image.Position = 0;
+        symbols.Position = 0;
         var context = new AssemblyLoadContext("budget-harness", isCollectible: true);
-        var assembly = context.LoadFromStream(pe, pdb);
+        var assembly = context.LoadFromStream(image, symbols);
         var invoke = assembly.GetType("Scriptable.Policies.HarnessEntry", throwOnError: true)!.GetMethod("Invoke")!.CreateDelegate<Func<object?>>();
         var policy = assembly.GetType("Scriptable.Policies.Generated.Policy_www_1", throwOnError: true)!;
         return new BudgetHarness(original, rewritten, statementLine, newWarnings, context, policy, invoke);
@@ -152,8 +161,15 @@ internal sealed class BudgetHarness : IDisposable
         return _invoke();
     }
 
-    /// <summary>Runs the policy with no budget scope (load time, tests).</summary>
-    public object? RunOutsideScope() => _invoke();
+    /// <summary>Runs the policy with no budget scope at all, as a host bug would.</summary>
+    public object? RunWithoutScope() => _invoke();
+
+    /// <summary>Runs the policy under a budget no test policy reaches (30 s, 1 MiB of stack, 1 GiB): its plain result.</summary>
+    public object? RunUnlimited()
+    {
+        using var scope = Budget.Begin(new BudgetLimits { Time = TimeSpan.FromSeconds(30), MaxStackBytes = 1024 * 1024, MaxAllocatedBytes = 1L << 30 });
+        return _invoke();
+    }
 
     /// <summary>Runs the policy under a fresh budget and returns the exception that stopped it, with the time and bytes the stop took.</summary>
     public (BudgetExceededException Exception, TimeSpan Elapsed, long Allocated) Stop(in BudgetLimits limits)

@@ -12,6 +12,7 @@ namespace Scriptable.Engine.Tests.Policies.Compilation;
 public class BudgetRewriterTests(ITestOutputHelper output)
 {
     private const string B = "global::Scriptable.Policies.Runtime.Budget";
+    private const string G = "global::Scriptable.Policies.Runtime.FrameworkGuard";
 
     // Compiled by the optimizing JIT on the first call, as a hot policy is after tiering.
     private const string Optimized = "[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
@@ -42,7 +43,7 @@ public class BudgetRewriterTests(ITestOutputHelper output)
         { "readonly record struct M(int V) { public static implicit operator int(M m) => m.V; }", "int v = new M(3);\nreturn new Answer(v);", $"implicit operator int(M m) {{ {B}.Enter(); return m.V; }}" },
         { "", "int Twice(int x) => x * 2;\nreturn new Answer(Twice(2));", $"int Twice(int x) {{ {B}.Enter(); return x * 2; }}" },
         { "", "Func<int, int> f = x => x + 1;\nreturn new Answer(f(1));", $"x => {{ {B}.Enter(); return x + 1; }}" },
-        { "", "var sb = new StringBuilder();\nAction<string> add = s => sb.Append(s);\nadd(\"a\");\nreturn new Answer(sb.ToString());", $"s => {{ {B}.Enter(); sb.Append(s); }}" },
+        { "", "var sb = new StringBuilder();\nAction<string> add = s => sb.Append(s);\nadd(\"a\");\nreturn new Answer(sb.ToString());", $"s => {{ {B}.Enter(); {G}.Produced(sb.Append(s)); }}" },
         { "", "Func<int, int> f = (x) => { return x + 1; };\nreturn new Answer(f(1));", $"(x) => {{ {B}.Enter(); return x + 1; }}" },
         { "", "Func<int, int> f = delegate (int x) { return x + 1; };\nreturn new Answer(f(1));", $"delegate (int x) {{ {B}.Enter(); return x + 1; }}" },
         { "static readonly Func<int, int> Square = x => x * x;", "return new Answer(Square(3));", $"Square = x => {{ {B}.Enter(); return x * x; }}" },
@@ -181,6 +182,10 @@ public class BudgetRewriterTests(ITestOutputHelper output)
         }
 #endif
         Assert.Equal(kind, exception.Kind);
+
+        // After the IL pass too (more checks, never fewer): still the same kind of stop.
+        using var woven = BudgetHarness.Compile(statements, members, weave: true);
+        Assert.Equal(kind, woven.Stop(limits).Exception.Kind);
     }
 
     [Theory]
@@ -218,8 +223,12 @@ public class BudgetRewriterTests(ITestOutputHelper output)
             using var plain = BudgetHarness.Compile(statements, members, rewrite: false, nullable);
             using var rewritten = BudgetHarness.Compile(statements, members, rewrite: true, nullable);
             Assert.Empty(rewritten.NewWarnings);
-            Assert.Equal(plain.RunOutsideScope(), rewritten.Run(NoTimeLimit));
-            Assert.Equal(plain.RunOutsideScope(), rewritten.RunOutsideScope());
+            Assert.Equal(plain.RunUnlimited(), rewritten.Run(NoTimeLimit));
+            Assert.Equal(plain.RunUnlimited(), rewritten.RunUnlimited());
+
+            // And after the IL pass: valid IL (no InvalidProgramException), the same result.
+            using var woven = BudgetHarness.Compile(statements, members, rewrite: true, nullable, weave: true);
+            Assert.Equal(plain.RunUnlimited(), woven.Run(NoTimeLimit));
         }
     }
 
@@ -265,8 +274,8 @@ public class BudgetRewriterTests(ITestOutputHelper output)
             """;
         using var plain = BudgetHarness.Compile(statements, members, rewrite: false);
         using var rewritten = BudgetHarness.Compile(statements, members);
-        var expected = plain.RunOutsideScope();
-        rewritten.RunOutsideScope(); // compiles the methods, as a host does at load time
+        var expected = plain.RunUnlimited();
+        rewritten.RunUnlimited(); // compiles the methods, as a host does at load time
 
         // The default stack and memory budgets; time is wall-clock on a shared test machine, so it gets room.
         var result = rewritten.Run(new BudgetLimits { Time = TimeSpan.FromSeconds(5) });
@@ -282,11 +291,11 @@ public class BudgetRewriterTests(ITestOutputHelper output)
         using var legit = BudgetHarness.Compile("var s = 0;\nfor (var i = 0; i < 1000; i++) s += i;\nreturn new Answer(s);");
 
         Assert.Equal(BudgetKind.Time, runaway.Stop(BudgetLimits.Default).Exception.Kind);
-        Assert.True(Budget.Ok);
+        Assert.False(Budget.Ok); // no scope now: Ok is false outside one
 
         Assert.Equal(499500, legit.Run(NoTimeLimit));
         Assert.Equal(BudgetKind.Time, runaway.Stop(BudgetLimits.Default).Exception.Kind);
-        Assert.Equal(499500, legit.RunOutsideScope());
+        Assert.Equal(499500, legit.RunUnlimited());
     }
 
     [Fact]
@@ -316,13 +325,15 @@ public class BudgetRewriterTests(ITestOutputHelper output)
         Assert.Equal(19_999_999L, busyResult);
     }
 
+    /// <summary>Policy code a host runs without a scope (a bug) stops at its first check instead of running unbudgeted.</summary>
     [Fact]
-    public void Run_OutsideAnyScope_NeverThrows()
+    public void Run_OutsideAnyScope_ThrowsUnscoped()
     {
         using var harness = BudgetHarness.Compile(
-            "var s = 0L;\nfor (var i = 0; i < 3_000_000; i++) s++;\nvar big = new byte[32 * 1024 * 1024];\nreturn new Answer(s + Down(2_000) + big.Length);",
+            "var s = 0L;\nwhile (true) s++;",
             "static int Down(int n) => n == 0 ? 0 : 1 + Down(n - 1);");
-        Assert.Equal(3_000_000L + 2_000 + (32 * 1024 * 1024), harness.RunOutsideScope());
+
+        Assert.Equal(BudgetKind.Unscoped, Assert.Throws<BudgetExceededException>(harness.RunWithoutScope).Kind);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
 using Scriptable.Engine.Policies.Compilation;
 
 namespace Scriptable.Engine.Tests.Policies.Compilation;
@@ -123,8 +124,78 @@ public class SandboxAnalyzerTests
     // The engine.
     [InlineData("Scriptable.Policies.Runtime.Budget.Tick();", "'Scriptable.Policies.Runtime.Budget' is not allowed in a policy (engine helpers the compiler inserts")]
     [InlineData("Scriptable.Engine.Zones.Zone z = null;", "'Scriptable.Engine.Zones.Zone' is not allowed in a policy (engine internals")]
+    [InlineData("var q = Scriptable.Policies.Editor.EditorGlobals.ctx.Query;", "'Scriptable.Policies.Editor.EditorGlobals' is not allowed in a policy (for editors only")]
     public void Analyze_EscapeInStatements_IsRejected(string statements, string expected) =>
         AssertRejected(SandboxHarness.Check(statements), expected);
+
+    // Issue 14, finding 1: members of allowed namespaces that skip bounds checks read and write any memory
+    // (LoadUnsafe(ref x) reads a whole vector past a one-element array, with or without an offset). The SIMD
+    // types that carry them are denied as types; what System.Numerics keeps is listed type by type.
+    [Theory]
+    [InlineData("var arr = new long[1];\nSystem.Numerics.Vector.StoreUnsafe(System.Numerics.Vector<long>.One, ref arr[0], (nuint)100_000_000);", "'System.Numerics.Vector' is not allowed in a policy (SIMD and graphics types mix bounds-checked members with raw-memory ones")]
+    [InlineData("var arr = new long[1];\nvar v = System.Numerics.Vector.LoadUnsafe(ref arr[0], (nuint)100_000_000);", "'System.Numerics.Vector' is not allowed in a policy (SIMD")]
+    [InlineData("var arr = new long[1];\nvar v = System.Numerics.Vector.LoadUnsafe(ref arr[0]);", "'System.Numerics.Vector' is not allowed")]
+    [InlineData("var arr = new long[1];\nSystem.Numerics.Vector<long>.One.StoreUnsafe(ref arr[0], 1000);", "'System.Numerics.Vector<T>' is not allowed")]
+    [InlineData("var arr = new long[1];\nFunc<System.Numerics.Vector<long>> f = () => System.Numerics.Vector.LoadUnsafe(ref arr[0], 1000);", "'System.Numerics.Vector<T>' is not allowed")]
+    [InlineData("var arr = new float[1];\nvar v = System.Numerics.Vector4.LoadUnsafe(ref arr[0], 1000);", "'System.Numerics.Vector4' is not allowed")]
+    [InlineData("var arr = new float[1];\nSystem.Numerics.Vector2.One.StoreUnsafe(ref arr[0], 1000);", "'System.Numerics.Vector2' is not allowed")]
+    [InlineData("var v = System.Numerics.Vector2.CreateScalarUnsafe(1f);", "'System.Numerics.Vector2' is not allowed")]
+    [InlineData("var m = System.Numerics.Matrix4x4.Identity;", "'System.Numerics.Matrix4x4' is not allowed")]
+    [InlineData("var arr = new long[1];\nvar v = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref arr[0], 1000);", "'System.Runtime.Intrinsics.Vector128' is not allowed")]
+    [InlineData("var arr = new long[1];\nvar v = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref arr[0], 1000);", "'System.Runtime.Intrinsics.Vector512' is not allowed")]
+    // Pointer-typed members of allowed types cannot be called without 'unsafe' (the compiler says so).
+    [InlineData("var s = Encoding.UTF8.GetString(null, 0);", "CS0214")]
+    [InlineData("var s = new Span<byte>(null, 16);", "CS0214")]
+    // Process-wide state and caches of allowed types.
+    [InlineData("System.Globalization.NumberFormatInfo.CurrentInfo.NegativeSign = \"+\";", "'System.Globalization.NumberFormatInfo.CurrentInfo' is not allowed in a policy (the server's culture")]
+    [InlineData("var f = System.Globalization.DateTimeFormatInfo.CurrentInfo;", "'System.Globalization.DateTimeFormatInfo.CurrentInfo' is not allowed")]
+    [InlineData("var c = System.Globalization.CultureInfo.GetCultureInfo(\"en-US\");", "'System.Globalization.CultureInfo.GetCultureInfo' is not allowed in a policy (fills a process-wide cache")]
+    [InlineData("System.Text.RegularExpressions.RegexRunner r = null;", "'System.Text.RegularExpressions.RegexRunner' is not allowed")]
+    [InlineData("System.Globalization.CultureInfo.InvariantCulture.ClearCachedData();", "'System.Globalization.CultureInfo.ClearCachedData' is not allowed in a policy (clears process-wide")]
+    [InlineData("var r = System.Globalization.RegionInfo.CurrentRegion;", "'System.Globalization.RegionInfo.CurrentRegion' is not allowed")]
+    [InlineData("var z = TimeZone.CurrentTimeZone;", "'System.TimeZone' is not allowed")]
+    [InlineData("var other = string.IsInterned(\"secret.example.net\") is not null;", "'System.String.IsInterned' is not allowed in a policy (probes the process-wide intern pool")]
+    [InlineData("var linux = OperatingSystem.IsLinux();", "'System.OperatingSystem' is not allowed")]
+    [InlineData("var p = System.Collections.Concurrent.Partitioner.Create(new List<int> { 1 }).GetPartitions(10_000_000);", "'System.Collections.Concurrent.Partitioner' is not allowed in a policy (partitions work for parallel loops")]
+    public void Analyze_RawMemoryThroughAllowedNamespace_IsRejected(string statements, string expected) =>
+        AssertRejected(SandboxHarness.Check(statements), expected);
+
+    [Fact]
+    public void Analyze_RawMemoryThroughUsingStatic_IsRejected() =>
+        AssertRejected(
+            SandboxHarness.Check("var arr = new long[1];\nStoreUnsafe(System.Numerics.Vector<long>.One, ref arr[0], (nuint)100_000_000);", usings: "using static System.Numerics.Vector;"),
+            "'System.Numerics.Vector' is not allowed");
+
+    // Policy types must not derive from or implement framework types that framework code misuses them through.
+    [Theory]
+    [InlineData("sealed class Fast : System.Text.RegularExpressions.Regex { public Fast() : base(\"a+\") { } }", "error SCR0010: 'Fast' may not derive from or implement 'System.Text.RegularExpressions.Regex' in a policy (every regex a policy makes gets a match timeout")]
+    [InlineData("readonly struct Peek : ISpanFormattable { public string ToString(string? f, IFormatProvider? p) => \"\"; public bool TryFormat(Span<char> d, out int n, ReadOnlySpan<char> f, IFormatProvider? p) { n = d.Length; return true; } }", "error SCR0010: 'Peek' may not derive from or implement 'System.ISpanFormattable' in a policy (framework code formats it into spans over shared pooled buffers")]
+    [InlineData("sealed class Peek : IUtf8SpanFormattable { public bool TryFormat(Span<byte> d, out int n, ReadOnlySpan<char> f, IFormatProvider? p) { n = d.Length; return true; } }", "'System.IUtf8SpanFormattable'")]
+    [InlineData("interface IPeek : ISpanFormattable { }", "'IPeek' may not derive from or implement 'System.ISpanFormattable'")]
+    [InlineData("abstract class Num : System.Numerics.INumberBase<Num> { public abstract bool TryFormat(Span<char> d, out int n, ReadOnlySpan<char> f, IFormatProvider? p); }", "'Num' may not derive from or implement 'System.ISpanFormattable'")]
+    [InlineData("sealed class Peek : IFormattable, ISpanFormattable { public string ToString(string? f, IFormatProvider? p) => \"\"; bool ISpanFormattable.TryFormat(Span<char> d, out int n, ReadOnlySpan<char> f, IFormatProvider? p) { n = d.Length; return true; } }", "'Peek' may not derive from or implement 'System.ISpanFormattable'")]
+    [InlineData("[System.Text.RegularExpressions.GeneratedRegex(\"a+\")] static partial System.Text.RegularExpressions.Regex Letters();", "partial")]
+    public void Analyze_PolicyTypeOnFrameworkBase_IsRejected(string members, string expected) =>
+        AssertRejected(SandboxHarness.Check("", members), expected);
+
+    [Fact]
+    public void DenialReason_FrameworkMemberNamedUnsafe_IsDeniedByName()
+    {
+        // A stand-in for members a later .NET adds to an allowed type: denied by their name alone.
+        var framework = CSharpCompilation.Create(
+            "System.Future",
+            [CSharpSyntaxTree.ParseText("namespace System { public static class FutureSpans { public static int LoadUnsafe(ref int x, nuint offset) => x; public static int DangerousGetAt(int[] a, int i) => a[i]; public static int[] AllocateUninitialized(int n) => new int[n]; public static int Load(ref int x) => x; } }", PolicyReferences.ParseOptions)],
+            PolicyReferences.All,
+            PolicyReferences.CompilationOptions);
+        var compilation = CSharpCompilation.Create("Policy_x", [CSharpSyntaxTree.ParseText("", PolicyReferences.ParseOptions)], [.. PolicyReferences.All, framework.ToMetadataReference()], PolicyReferences.CompilationOptions);
+        var type = compilation.GetTypeByMetadataName("System.FutureSpans")!;
+
+        Assert.Null(SandboxAnalyzer.DenialReason(compilation, type));
+        Assert.Equal(SandboxRules.RawMemory, SandboxAnalyzer.DenialReason(compilation, type.GetMembers("LoadUnsafe").Single()));
+        Assert.Equal(SandboxRules.RawMemory, SandboxAnalyzer.DenialReason(compilation, type.GetMembers("DangerousGetAt").Single()));
+        Assert.Equal(SandboxRules.RawMemory, SandboxAnalyzer.DenialReason(compilation, type.GetMembers("AllocateUninitialized").Single()));
+        Assert.Null(SandboxAnalyzer.DenialReason(compilation, type.GetMembers("Load").Single()));
+    }
 
     // Escapes in static members and nested types.
     [Theory]

@@ -165,7 +165,17 @@ public class MasterFileParserTests
         Assert.Equal(FileName, error.File);
         Assert.Equal(line, error.Line);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-        Assert.Equal($"{FileName}:{line}: {error.Message}", error.ToString());
+        Assert.Equal($"{FileName}({line},{error.Column}): {error.Message}", error.ToString());
+    }
+
+    // The column is the entry's first field: after the blanks of a line that names no owner.
+    [Fact]
+    public void ParseText_ErrorOnAnIndentedEntry_ColumnOfItsFirstField()
+    {
+        var error = Assert.Single(Parse("$TTL 60\nwww A 192.0.2.1\n   A 300.1.1.1\n").Errors);
+
+        Assert.Equal((3, 4), (error.Line, error.Column));
+        Assert.Equal($"{FileName}(3,4): error: {error.Message}", error.Format("error"));
     }
 
     [Fact]
@@ -327,7 +337,7 @@ public class MasterFileParserTests
         var result = MasterFileParser.ParseFile(main, Origin);
 
         Assert.Equal(
-            [$"{Path.Combine(dir.Path, "hosts.zone")}:3: bad IPv4 address '192.0.2.999'", $"{main}:3: MX needs a preference and an exchange"],
+            [$"{Path.Combine(dir.Path, "hosts.zone")}(3,1): bad IPv4 address '192.0.2.999'", $"{main}(3,1): MX needs a preference and an exchange"],
             result.Errors.Select(e => e.ToString()));
     }
 

@@ -4,7 +4,14 @@ using Scriptable.Testing;
 
 namespace Scriptable.Policies.Tests;
 
-/// <summary>The C# examples in the testing kit's README compile and pass, run from the repository root.</summary>
+[CollectionDefinition(nameof(ReadmeCodeTests), DisableParallelization = true)]
+public sealed class ReadmeCodeTestsCollection;
+
+/// <summary>
+/// The C# examples in the testing kit's README compile and pass, run from the repository root. The examples
+/// change the process's current folder, which other tests' shown paths are relative to: they run alone.
+/// </summary>
+[Collection(nameof(ReadmeCodeTests))]
 public class ReadmeCodeTests
 {
     public static TheoryData<int, string> Blocks() => BlocksOf("Scriptable.Testing");

@@ -108,4 +108,10 @@ internal static class EventIds
     public const int DnstapStopped = 852;
     public const int DnstapGaveUp = 853;
     public const int QueryLogFailed = 855;
+
+    // 900-919: cluster mode (the server's Cluster/): etcd sessions, drift.
+    public const int ClusterJoined = 900;
+    public const int ClusterUnreachable = 901;
+    public const int ClusterReconnected = 902;
+    public const int ClusterDrift = 903;
 }

@@ -16,7 +16,7 @@ public static class HealthConfigParser
 {
     private static readonly string[] TopKeys = ["defaults", "checks", "groups"];
     private static readonly string[] Kinds = ["http", "tcp", "dns", "command"];
-    private static readonly string[] TimingKeys = ["interval", "timeout", "rise", "fall", "initial"];
+    private static readonly string[] TimingKeys = ["interval", "timeout", "rise", "fall", "initial", "quorum"];
     private static readonly string[] HttpKeys = ["method", "host", "expect", "body", "tls-verify"];
     private static readonly string[] DnsKeys = ["query"];
     private static readonly string[] CheckKeys = [.. Kinds, .. HttpKeys, .. DnsKeys, .. TimingKeys];
@@ -177,6 +177,18 @@ public static class HealthConfigParser
                     break;
             }
         }
+
+        if (entries.TryGetValue("quorum", out var quorum) && context.Scalar(quorum, "one, majority, all or a number") is { } quorumText)
+        {
+            if (HealthQuorum.TryParse(quorumText.Value, out var parsed))
+            {
+                timing.Quorum = parsed;
+            }
+            else
+            {
+                context.Error(quorumText, HealthDiagnosticIds.BadQuorum, $"quorum is one, majority, all or a number of nodes from 1 to 1000, not '{quorumText.Value}'");
+            }
+        }
     }
 
     private static Dictionary<string, ParsedCheck> ReadChecks(Context context, (YamlScalar Key, YamlNode Value)? section, Defaults defaults)
@@ -288,7 +300,7 @@ public static class HealthConfigParser
             return null;
         }
 
-        return new HealthCheckConfig(name.Value, probe, timing.Interval.Value, timing.Timeout.Value, timing.Rise, timing.Fall, timing.Initial);
+        return new HealthCheckConfig(name.Value, probe, timing.Interval.Value, timing.Timeout.Value, timing.Rise, timing.Fall, timing.Initial) { Quorum = timing.Quorum };
     }
 
     private static HttpProbeConfig? ReadHttp(Context context, Dictionary<string, (YamlScalar Key, YamlNode Value)> entries)
@@ -660,6 +672,8 @@ public static class HealthConfigParser
         public int Fall { get; set; } = 3;
 
         public HealthState Initial { get; set; } = HealthState.Up;
+
+        public HealthQuorum Quorum { get; set; } = HealthQuorum.Majority;
 
         public Timing Copy() => (Timing)MemberwiseClone();
     }

@@ -109,6 +109,9 @@ public sealed class ServerOptions
     /// <summary>The query log: one line per answered query (off by default).</summary>
     public Observability.QueryLog.QueryLogConfig QueryLog { get; set; } = new();
 
+    /// <summary>Cluster mode: overrides, membership and health shared through etcd (off by default).</summary>
+    public Cluster.ClusterConfig Cluster { get; set; } = new();
+
     /// <summary>
     /// The configuration file the options were read from (set by the command line, not bound): one of the server's
     /// own files, never read as data (it may hold the admin token).
@@ -240,6 +243,7 @@ public sealed class ServerOptions
         errors.AddRange(Health.Commands.Validate());
         errors.AddRange(Dnstap.Validate());
         errors.AddRange(QueryLog.Validate());
+        errors.AddRange(Cluster.Validate());
 
         if (!Enum.IsDefined(Policy.Fallback))
         {

@@ -7,7 +7,8 @@
 #   they run the unit's command as its user), chromium (the status page tests);
 #   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
 #   tests' readers; etcd (etcd-server 3.4, the v3 API: the cluster tests start
-#   their own single-member etcd on loopback ports);
+#   their own one- and three-member etcd on loopback ports) and etcdctl
+#   (etcd-client: they ask which member leads, to kill it);
 # then the public country database of the default policies folder
 # (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
 # database (what scripts/run.sh and the README's first queries need).
@@ -43,6 +44,7 @@ NEEDS=(
   "dnstap-ldns dnstap-ldns"
   "protoc protobuf-compiler"
   "etcd etcd-server"
+  "etcdctl etcd-client"
 )
 if [[ "${1:-}" == --run ]]; then
   NEEDS=("curl curl" "dig bind9-dnsutils")

@@ -17,7 +17,8 @@ namespace Scriptable.Server.Cluster;
 /// </summary>
 internal sealed partial class ClusterNode : IAsyncDisposable
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly ClusterConfig _config;
     private readonly HealthMonitor _health;
@@ -129,7 +130,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stop)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
+        var delay = FirstRetryDelay;
         while (!stop.IsCancellationRequested)
         {
             var connected = false;
@@ -146,7 +147,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                 Disconnected(Describe(ex));
             }
 
-            delay = connected ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, delay.Ticks * 2));
+            delay = connected ? FirstRetryDelay : TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, delay.Ticks * 2));
             try
             {
                 await Task.Delay(delay, stop).ConfigureAwait(false);
@@ -158,15 +159,14 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         }
     }
 
-    /// <summary>One session: register, load, then watch and keep alive until something fails (it throws why).</summary>
+    /// <summary>
+    /// One session: load every key and watch from there (a member answers these without a leader, so a node catches up
+    /// at once after its member failed, even during an election), then register under a new lease and keep it alive,
+    /// until something fails (it throws why).
+    /// </summary>
     private async Task SessionAsync(Action connected, CancellationToken stop)
     {
         await _etcd.AuthenticateAsync(stop).ConfigureAwait(false);
-        var ttl = (long)Math.Ceiling(_config.LeaseSeconds);
-        var lease = await _etcd.GrantAsync(ttl, stop).ConfigureAwait(false);
-        Volatile.Write(ref _lease, lease);
-        Interlocked.Exchange(ref _registrationDirty, 0);
-        await _etcd.PutAsync(NodeKey(Node), ClusterValues.Member(_self()), lease, stop).ConfigureAwait(false);
         var range = await _etcd.RangeAsync(Prefix + "/", stop).ConfigureAwait(false);
         var overrides = new Dictionary<string, HealthOverride>(StringComparer.Ordinal);
         var now = DateTimeOffset.UtcNow;
@@ -191,11 +191,28 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             ApplyOverride(name, null);
         }
 
-        MarkAllObservations();
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var watch = WatchAsync(range.Header.Revision + 1, session.Token);
-        var keepAlive = KeepAliveAsync(lease, session.Token);
-        var write = WriteAsync(lease, session.Token);
+        var keepAlive = Task.CompletedTask;
+        var write = Task.CompletedTask;
+        try
+        {
+            var ttl = (long)Math.Ceiling(_config.LeaseSeconds);
+            var lease = await _etcd.GrantAsync(ttl, stop).ConfigureAwait(false);
+            Volatile.Write(ref _lease, lease);
+            Interlocked.Exchange(ref _registrationDirty, 0);
+            await _etcd.PutAsync(NodeKey(Node), ClusterValues.Member(_self()), lease, stop).ConfigureAwait(false);
+            MarkAllObservations();
+            keepAlive = KeepAliveAsync(lease, session.Token);
+            write = WriteAsync(lease, session.Token);
+        }
+        catch
+        {
+            await session.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(watch).ConfigureAwait(false);
+            throw;
+        }
+
         Connected();
         connected();
         var first = await Task.WhenAny(watch, keepAlive, write).ConfigureAwait(false);

@@ -66,9 +66,12 @@ internal sealed class EtcdConnection : IDisposable
         Volatile.Write(ref _headers, new Metadata { { "token", response.Token } });
     }
 
-    /// <summary>Every key under <paramref name="prefix"/>.</summary>
+    /// <summary>
+    /// Every key under <paramref name="prefix"/>, as the member asked knows them (a serializable read: answered without a
+    /// leader, so a node catches up during an election; the watch that follows brings what it lacked).
+    /// </summary>
     public async Task<RangeResponse> RangeAsync(string prefix, CancellationToken cancellationToken) =>
-        await Connection.KVClient.RangeAsync(new RangeRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix) }, Headers, Deadline, cancellationToken).ConfigureAwait(false);
+        await Connection.KVClient.RangeAsync(new RangeRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), Serializable = true }, Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Writes <paramref name="key"/>, under <paramref name="lease"/> when not 0.</summary>
     public async Task PutAsync(string key, string value, long lease, CancellationToken cancellationToken) =>

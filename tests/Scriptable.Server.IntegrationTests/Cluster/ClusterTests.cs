@@ -18,9 +18,9 @@ namespace Scriptable.Server.IntegrationTests.Cluster;
 /// </summary>
 public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IClassFixture<EtcdServer>
 {
-    private const string Up = "192.0.2.1";
-    private const string Down = "192.0.2.2";
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    internal const string Up = "192.0.2.1";
+    internal const string Down = "192.0.2.2";
+    internal static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private const string Policy = """
         // scriptable: fallback=static
@@ -202,14 +202,14 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
         }
     }
 
-    private static string NewName() => "t" + Guid.NewGuid().ToString("N")[..8];
+    internal static string NewName() => "t" + Guid.NewGuid().ToString("N")[..8];
 
     private static string HealthYaml(TestHttpServer backend, string quorum) => $"""
         checks:
-          eu: {"{"} http: "{backend.Url}", interval: 200ms, timeout: 150ms, rise: 1, fall: 1, quorum: {quorum} {"}"}
+          eu: {"{"} http: "{backend.Url}", interval: 300ms, timeout: 250ms, rise: 1, fall: 2, quorum: {quorum} {"}"}
         """;
 
-    private static TempFolder NewFolder(TestHttpServer backend, string quorum)
+    internal static TempFolder NewFolder(TestHttpServer backend, string quorum)
     {
         var folder = new TempFolder();
         folder.Write("example.org/example.org.zone", TempFolder.ExampleZone);
@@ -230,11 +230,13 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
         return nodes;
     }
 
-    private void Configure(ServerOptions options, string name, string node)
+    private void Configure(ServerOptions options, string name, string node) => Configure(options, [etcd.Url], name, node);
+
+    internal static void Configure(ServerOptions options, List<string> endpoints, string name, string node)
     {
         options.Admin = new AdminConfig { Listen = "127.0.0.1:0" };
         options.Policy.Trial.Enabled = false;
-        options.Cluster = new Server.Cluster.ClusterConfig { Etcd = [etcd.Url], Name = name, Node = node, LeaseSeconds = 3, TimeoutSeconds = 1 };
+        options.Cluster = new Server.Cluster.ClusterConfig { Etcd = endpoints, Name = name, Node = node, LeaseSeconds = 3, TimeoutSeconds = 1 };
     }
 
     private static (int Exit, string Output) ClusterStatus(TestServer node)
@@ -245,7 +247,7 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
         return (exit, output.ToString() + errors);
     }
 
-    private static async Task DisposeAllAsync(IEnumerable<TestServer> nodes)
+    internal static async Task DisposeAllAsync(IEnumerable<TestServer> nodes)
     {
         foreach (var node in nodes)
         {
@@ -253,14 +255,14 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
         }
     }
 
-    private static async Task<string> AnswerAsync(TestServer node)
+    internal static async Task<string> AnswerAsync(TestServer node)
     {
         var response = await node.UdpAsync(RawQuery.Build("www.example.org", RecordType.A), 2000);
         Assert.NotNull(response);
         return Responses.Parse(response).AnswerRecords.Single().ToString().Split(' ', '\t')[^1];
     }
 
-    private static async Task WaitForAnswerAsync(TestServer[] nodes, string expected, TimeSpan within, string what)
+    internal static async Task WaitForAnswerAsync(TestServer[] nodes, string expected, TimeSpan within, string what)
     {
         var watch = Stopwatch.StartNew();
         foreach (var node in nodes)
@@ -273,13 +275,13 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
         }
     }
 
-    private static async Task<JsonElement> GetJsonAsync(TestServer node, string path) =>
+    internal static async Task<JsonElement> GetJsonAsync(TestServer node, string path) =>
         JsonDocument.Parse(await Http.GetStringAsync(new Uri(node.Admin!, path))).RootElement;
 
-    private static Task<HttpResponseMessage> PutOverrideAsync(TestServer node, string body) =>
+    internal static Task<HttpResponseMessage> PutOverrideAsync(TestServer node, string body) =>
         Http.PutAsync(new Uri(node.Admin!, "health/eu/override"), new StringContent(body, Encoding.UTF8, "application/json"));
 
-    private static async Task<JsonElement> WaitForClusterAsync(TestServer node, Func<JsonElement, bool> done, string what)
+    internal static async Task<JsonElement> WaitForClusterAsync(TestServer node, Func<JsonElement, bool> done, string what)
     {
         var watch = Stopwatch.StartNew();
         while (true)

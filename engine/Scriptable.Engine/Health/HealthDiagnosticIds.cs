@@ -116,4 +116,7 @@ public static class HealthDiagnosticIds
 
     /// <summary>A quorum that is not one, majority, all or a number from 1 to 1000.</summary>
     public const string BadQuorum = "HLT040";
+
+    /// <summary>A probers count that is not a number from 1 to 1000, or all.</summary>
+    public const string BadProbers = "HLT041";
 }

@@ -109,17 +109,26 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     /// </summary>
     public Action<string>? Observed { get; set; }
 
+    /// <summary>
+    /// Cluster mode with shared probing: whether this node probes a check now (false: its probes are skipped, and the
+    /// check is rescheduled as usual). Called before every probe, on the monitor's threads; null probes every check.
+    /// </summary>
+    public Func<HealthCheckConfig, bool>? ShouldProbe { get; set; }
+
     /// <summary>The cluster's votes in force (empty on a single node), by check name.</summary>
     public IReadOnlyDictionary<string, HealthVote> Votes => Volatile.Read(ref _votes);
 
-    /// <summary>Every check's own state from this node's probes, in configuration order, with its configuration.</summary>
-    public IReadOnlyList<(HealthCheckConfig Config, HealthStatus Status)> Observations()
+    /// <summary>
+    /// Every check's own state from this node's probes, in configuration order, with its configuration, and whether
+    /// this node probes it now (false while <see cref="ShouldProbe"/> skips it, until its next probe ends).
+    /// </summary>
+    public IReadOnlyList<(HealthCheckConfig Config, HealthStatus Status, bool Probing)> Observations()
     {
         var running = Volatile.Read(ref _running);
-        var list = new List<(HealthCheckConfig, HealthStatus)>(running.Order.Length);
+        var list = new List<(HealthCheckConfig, HealthStatus, bool)>(running.Order.Length);
         foreach (var state in running.Order)
         {
-            list.Add((state.Config, state.Status()));
+            list.Add((state.Config, state.Status(), !state.Skipped));
         }
 
         return list;
@@ -544,8 +553,15 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         var startTicks = _time.GetUtcNow().UtcTicks;
         try
         {
-            await _slots.WaitAsync(state.Stopping).ConfigureAwait(false);
             var config = state.Config;
+            if (ShouldProbe is { } should && !should(config))
+            {
+                // Another node probes it (shared probing): when this one takes over, its first result is published.
+                state.Skipped = true;
+                return;
+            }
+
+            await _slots.WaitAsync(state.Stopping).ConfigureAwait(false);
             ProbeResult result;
             TimeSpan latency;
             try
@@ -563,8 +579,9 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             }
 
             var transition = state.Record(result.Success, result.Reason, result.Output, latency, _time.GetUtcNow());
-            if (transition is not null)
+            if (transition is not null || state.Skipped)
             {
+                state.Skipped = false;
                 Observed?.Invoke(config.Name);
             }
 

@@ -39,6 +39,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly Dictionary<string, string> _driftWarned = new(StringComparer.Ordinal);
     private ClusterView _view = ClusterView.Starting;
     private bool _unreachableSaid;
+    private bool _membershipChanged;
     private int _registrationDirty;
     private long _lease;
     private Task? _run;
@@ -80,6 +81,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _health.Observed = OnObserved;
+        _health.ShouldProbe = IsProber;
         _run = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
         await Task.WhenAny(_firstSession.Task, Task.Delay(TimeSpan.FromSeconds(_config.TimeoutSeconds * 2), cancellationToken)).ConfigureAwait(false);
     }
@@ -269,6 +271,14 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                 ApplyOverride(name, value);
             }
 
+            if (_membershipChanged)
+            {
+                // Nodes joined or left: shared probing hands checks over, and their observations follow.
+                _membershipChanged = false;
+                MarkAllObservations();
+                Wake();
+            }
+
             RecomputeVotes();
             PublishView();
         }
@@ -322,9 +332,19 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             if (dirty.Count > 0)
             {
                 var wanted = new HashSet<string>(dirty, StringComparer.Ordinal);
-                foreach (var (config, status) in _health.Observations())
+                foreach (var (config, status, probing) in _health.Observations())
                 {
-                    if (wanted.Contains(config.Name))
+                    if (!wanted.Contains(config.Name))
+                    {
+                        continue;
+                    }
+
+                    if (!IsProber(config))
+                    {
+                        // Shared probing gave the check to other nodes: this node's view leaves the votes.
+                        await _etcd.DeleteAsync(ObservationKey(config.Name, Node), cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (probing)
                     {
                         await _etcd.PutAsync(ObservationKey(config.Name, Node), ClusterValues.Observation(status), lease, cancellationToken).ConfigureAwait(false);
                     }
@@ -349,11 +369,12 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             case ["nodes", var node]:
                 if (value is not null && ClusterValues.ReadMember(value) is { } member)
                 {
+                    _membershipChanged |= !_members.ContainsKey(node);
                     _members[node] = member with { Node = node, LastHeard = now };
                 }
                 else if (value is null)
                 {
-                    _members.Remove(node);
+                    _membershipChanged |= _members.Remove(node);
                 }
 
                 break;
@@ -417,7 +438,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         var all = _health.Observations();
         lock (_gate)
         {
-            foreach (var (config, _) in all)
+            foreach (var (config, _, _) in all)
             {
                 _dirty.Add(config.Name);
             }
@@ -446,14 +467,21 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             {
                 lock (_gate)
                 {
-                    foreach (var (config, status) in own)
+                    foreach (var (config, status, probing) in own)
                     {
-                        var list = new List<HealthObservation> { new(Node, status.State == HealthState.Down ? HealthState.Down : HealthState.Up, status.Since, status.Reason) };
+                        // With shared probing only the chosen nodes vote; this node's own view counts once it has probed.
+                        var probers = config.Probers > 0 ? Rendezvous.Choose(config.Name, LiveNodesLocked(), config.Probers) : null;
+                        var list = new List<HealthObservation>();
+                        if (probers is null || (probing && probers.Contains(Node)))
+                        {
+                            list.Add(new(Node, status.State == HealthState.Down ? HealthState.Down : HealthState.Up, status.Since, status.Reason));
+                        }
+
                         if (_remote.TryGetValue(config.Name, out var byNode))
                         {
                             foreach (var (node, observation) in byNode)
                             {
-                                if (node != Node && _members.ContainsKey(node))
+                                if (node != Node && _members.ContainsKey(node) && (probers is null || probers.Contains(node)))
                                 {
                                     list.Add(observation);
                                 }
@@ -476,6 +504,36 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
             _health.SetVotes(votes.ToFrozenDictionary(StringComparer.Ordinal));
         }
+    }
+
+    /// <summary>
+    /// Whether this node probes <paramref name="config"/> now: always without shared probing or while etcd is
+    /// unreachable (its own probes are then all it has); else when rendezvous hashing over the live nodes picks it.
+    /// </summary>
+    private bool IsProber(HealthCheckConfig config)
+    {
+        if (config.Probers <= 0 || !View.Connected)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            return Rendezvous.Choose(config.Name, LiveNodesLocked(), config.Probers).Contains(Node);
+        }
+    }
+
+    /// <summary>The live nodes' names, this node's included (under <see cref="_gate"/>).</summary>
+    private List<string> LiveNodesLocked()
+    {
+        var nodes = new List<string>(_members.Count + 1);
+        nodes.AddRange(_members.Keys);
+        if (!_members.ContainsKey(Node))
+        {
+            nodes.Add(Node);
+        }
+
+        return nodes;
     }
 
     private void Connected()
@@ -580,6 +638,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _health.Observed = null;
+        _health.ShouldProbe = null;
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_run is not null)
         {

@@ -202,6 +202,80 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
         }
     }
 
+    [ToolFact("etcd", "etcd-server")]
+    public async Task SharedProbing_ProbersOne_EachBackendProbedByOneNode_HandedOverWhenItsNodeLeaves()
+    {
+        await using var backend = new TestHttpServer();
+        using var folder = NewFolder(backend, "majority");
+        var checks = string.Join("\n", Enumerable.Range(0, 12).Select(i => $"  {(i == 0 ? "eu" : $"c{i}")}: {{ http: \"{backend.Url}?c={(i == 0 ? "eu" : $"c{i}")}\" }}"));
+        folder.Write("health.yaml", $"defaults: {{ interval: 300ms, timeout: 250ms, rise: 1, fall: 2, probers: 1 }}\nchecks:\n{checks}\n");
+        var name = NewName();
+        var nodes = await StartNodesAsync(folder, name);
+        try
+        {
+            foreach (var node in nodes)
+            {
+                await WaitForClusterAsync(node, c => c.GetProperty("nodes").GetArrayLength() == 3, "three nodes listed");
+            }
+
+            // Once every node knows the others: each backend sees the probes of one node only, and the nodes share them.
+            await Task.Delay(1000);
+            var probers = await ProbersAsync(backend, TimeSpan.FromSeconds(1.5));
+            Assert.Equal(12, probers.Count);
+            Assert.All(probers, p => Assert.True(p.Value.Count == 1, $"{p.Key} probed by {string.Join(", ", p.Value)}"));
+            Assert.True(probers.Values.Select(p => p.Single()).Distinct().Count() >= 2, "every check went to one node");
+            var vote = await WaitForVoteAsync(nodes[0], v => v.StartsWith("up (1 of 1, quorum majority: ", StringComparison.Ordinal), "the one prober's vote");
+            output.WriteLine(vote);
+
+            // The node probing eu leaves: another takes it over at once (its lease revoked), well within a lease period.
+            var leaving = probers["eu"].Single();
+            var index = Enumerable.Range(0, 3).Single(i => leaving.EndsWith($"(node {name}-{i + 1})", StringComparison.Ordinal));
+            await nodes[index].DisposeAsync();
+            nodes = [.. nodes.Where((_, i) => i != index)];
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                var after = await ProbersAsync(backend, TimeSpan.FromMilliseconds(700));
+                if (after.TryGetValue("eu", out var now) && now.Count == 1 && !now.Contains(leaving))
+                {
+                    output.WriteLine($"eu handed over from '{leaving}' to '{now.Single()}' within {watch.ElapsedMilliseconds} ms");
+                    break;
+                }
+
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"eu not handed over: {string.Join(", ", after.GetValueOrDefault("eu") ?? [])}");
+            }
+
+            foreach (var node in nodes)
+            {
+                Assert.Equal(Up, await AnswerAsync(node));
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(nodes);
+        }
+    }
+
+    /// <summary>Which User-Agents (nodes) probed each check (by its <c>?c=</c>) during <paramref name="window"/> from now.</summary>
+    private static async Task<Dictionary<string, HashSet<string>>> ProbersAsync(TestHttpServer backend, TimeSpan window)
+    {
+        var from = backend.Requests;
+        await Task.Delay(window);
+        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var request in backend.Received.Where(r => r.Number > from))
+        {
+            var check = request.Path[(request.Path.IndexOf("?c=", StringComparison.Ordinal) + 3)..];
+            if (!result.TryGetValue(check, out var agents))
+            {
+                result[check] = agents = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            agents.Add(request.UserAgent ?? "");
+        }
+
+        return result;
+    }
+
     internal static string NewName() => "t" + Guid.NewGuid().ToString("N")[..8];
 
     private static string HealthYaml(TestHttpServer backend, string quorum) => $"""

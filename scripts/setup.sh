@@ -6,9 +6,7 @@
 #   the install tests verify the unit; systemd need not run), setpriv (util-linux:
 #   they run the unit's command as its user), chromium (the status page tests);
 #   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
-#   tests' readers; etcd (etcd-server 3.4, the v3 API: the cluster tests start
-#   their own one- and three-member etcd on loopback ports) and etcdctl
-#   (etcd-client: they ask which member leads, to kill it);
+#   tests' readers;
 # then the public country database of the default policies folder
 # (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
 # database (what scripts/run.sh and the README's first queries need).
@@ -20,10 +18,7 @@
 # The knot package would start (and enable) a system knotd. Tests run their own
 # knotd on loopback ports, so when this script installs knot it keeps the
 # packaged service from starting, disables it, and stops a knotd the install
-# started anyway. An already installed knot is left as it is. etcd-server is
-# handled the same way: its packaged etcd.service is kept from starting and
-# disabled, and an etcd the install started (the packaged one: no --data-dir, or
-# the one of /var/lib/etcd) is stopped.
+# started anyway. An already installed knot is left as it is.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -43,8 +38,6 @@ NEEDS=(
   "fstrm_capture fstrm-bin"
   "dnstap-ldns dnstap-ldns"
   "protoc protobuf-compiler"
-  "etcd etcd-server"
-  "etcdctl etcd-client"
 )
 if [[ "${1:-}" == --run ]]; then
   NEEDS=("curl curl" "dig bind9-dnsutils")
@@ -97,13 +90,10 @@ alive() {
 }
 
 # knotd_pids -> PIDs of running knotd processes, from /proc (procps may be absent)
-knotd_pids() { comm_pids knotd; }
-
-# comm_pids NAME -> PIDs of running processes whose command is NAME
-comm_pids() {
+knotd_pids() {
   local d
   for d in /proc/[0-9]*; do
-    if [[ "$(cat "$d/comm" 2>/dev/null)" == "$1" ]] && alive "${d#/proc/}"; then
+    if [[ "$(cat "$d/comm" 2>/dev/null)" == knotd ]] && alive "${d#/proc/}"; then
       printf '%s\n' "${d#/proc/}"
     fi
   done
@@ -112,8 +102,6 @@ comm_pids() {
 
 installing_knot=0
 [[ " ${missing[*]} " == *" knot "* ]] && installing_knot=1
-installing_etcd=0
-[[ " ${missing[*]} " == *" etcd-server "* ]] && installing_etcd=1
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# scriptable setup.sh: no service starts during install"
 placed_policy=0
@@ -128,10 +116,8 @@ trap restore_policy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-before_etcd_pids=""
-(( installing_etcd )) && before_etcd_pids="$(comm_pids etcd)"
-if (( installing_knot || installing_etcd )); then
-  (( installing_knot )) && before_pids="$(knotd_pids)"
+if (( installing_knot )); then
+  before_pids="$(knotd_pids)"
   # policy-rc.d (Debian's invoke-rc.d policy hook): exit 101 = "action
   # forbidden", honoured by invoke-rc.d and deb-systemd-invoke, so the knot
   # postinst does not start the service. Only placed when none exists; removed
@@ -171,26 +157,6 @@ if (( installing_knot )); then
       for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
       if alive "$pid"; then signal KILL "$pid" 2>/dev/null || true; fi
       if alive "$pid"; then log "warning: could not stop knotd pid $pid"; fi
-    fi
-  done
-fi
-
-if (( installing_etcd )); then
-  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
-    as_root systemctl disable --now etcd.service >/dev/null 2>&1 \
-      || log "warning: could not disable etcd.service"
-  elif [[ -x /etc/init.d/etcd ]] && command -v update-rc.d >/dev/null 2>&1; then
-    as_root update-rc.d etcd disable >/dev/null 2>&1 || log "warning: update-rc.d etcd disable failed"
-  fi
-  # the packaged etcd (no --data-dir, or /var/lib/etcd); the tests' own etcd runs with a temporary --data-dir
-  for pid in $(comm_pids etcd); do
-    grep -qx "$pid" <<<"$before_etcd_pids" && continue
-    args="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || continue
-    if [[ "$args" != *"--data-dir"* ]] || [[ "$args" == *" /var/lib/etcd"* ]]; then
-      log "stopping the etcd started by the etcd-server package (pid $pid)"
-      signal TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
-      if alive "$pid"; then signal KILL "$pid" 2>/dev/null || true; fi
     fi
   done
 fi

@@ -39,7 +39,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly Dictionary<string, string> _driftWarned = new(StringComparer.Ordinal);
     private ClusterView _view = ClusterView.Starting;
     private bool _unreachableSaid;
-    private bool _membershipChanged;
+    private bool _membershipChanged;  // guarded by _gate
     private int _registrationDirty;
     private long _lease;
     private Task? _run;
@@ -252,6 +252,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             var overrides = new Dictionary<string, HealthOverride>(StringComparer.Ordinal);
             var cleared = new List<string>();
             var now = DateTimeOffset.UtcNow;
+            bool membershipChanged;
             lock (_gate)
             {
                 foreach (var change in response.Events)
@@ -259,6 +260,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                     var key = change.Kv.Key.ToStringUtf8();
                     Read(key, change.Type == Mvccpb.Event.Types.EventType.Put ? change.Kv.Value.ToStringUtf8() : null, now, overrides, cleared);
                 }
+
+                membershipChanged = _membershipChanged;
+                _membershipChanged = false;
             }
 
             foreach (var name in cleared)
@@ -271,10 +275,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                 ApplyOverride(name, value);
             }
 
-            if (_membershipChanged)
+            if (membershipChanged)
             {
                 // Nodes joined or left: shared probing hands checks over, and their observations follow.
-                _membershipChanged = false;
                 MarkAllObservations();
                 Wake();
             }

@@ -36,6 +36,9 @@ public sealed record LocalQuestion(string Name, string Type = "A")
     /// <summary>The checks of <see cref="Health"/> read from a running server (<c>scriptable query --live</c>), shown as live rather than stated.</summary>
     public IReadOnlySet<string>? LiveChecks { get; init; }
 
+    /// <summary>In cluster mode, the vote behind each live state (<c>up (2 of 3, quorum majority: ...)</c>), by check name.</summary>
+    public IReadOnlyDictionary<string, string>? LiveVotes { get; init; }
+
     /// <summary>Operators' overrides (force up, force down, drain) by check or group name, applied on top of <see cref="Health"/>.</summary>
     public IReadOnlyDictionary<string, HealthOverrideKind>? Overrides { get; init; }
 

@@ -428,7 +428,8 @@ public sealed class LocalServer : IDisposable
         foreach (var check in names.Distinct())
         {
             var state = question.Health?.TryGetValue(check, out var stated) == true
-                ? stated.ToString().ToLowerInvariant() + (question.LiveChecks?.Contains(check) == true ? " (live)" : " (stated)")
+                ? stated.ToString().ToLowerInvariant() + (question.LiveChecks?.Contains(check) != true ? " (stated)"
+                    : question.LiveVotes?.TryGetValue(check, out var vote) == true ? $" (live; vote {vote})" : " (live)")
                 : null;
             if (question.Overrides?.TryGetValue(check, out var kind) == true)
             {

@@ -10,8 +10,11 @@ namespace Scriptable.Server.Cli;
 /// </summary>
 internal static class LiveHealth
 {
-    /// <summary>Each check's and group's state (overrides applied), or null after adding why to <paramref name="errors"/>.</summary>
-    public static Dictionary<string, HealthState>? Read(string admin, string? token, List<string> errors)
+    /// <summary>
+    /// Each check's and group's state (overrides applied), or null after adding why to <paramref name="errors"/>; in
+    /// cluster mode each check's vote goes into <paramref name="votes"/>.
+    /// </summary>
+    public static Dictionary<string, HealthState>? Read(string admin, string? token, List<string> errors, Dictionary<string, string>? votes = null)
     {
         if (!Uri.TryCreate(admin.Contains("://", StringComparison.Ordinal) ? admin : "http://" + admin, UriKind.Absolute, out var baseUri)
             || baseUri.Scheme is not ("http" or "https"))
@@ -46,6 +49,10 @@ internal static class LiveHealth
                 if (name is not null && Enum.TryParse<HealthState>(state, ignoreCase: true, out var parsed))
                 {
                     states[name] = parsed;
+                    if (votes is not null && check.TryGetProperty("vote", out var vote) && vote.ValueKind == JsonValueKind.String)
+                    {
+                        votes[name] = vote.GetString()!;
+                    }
                 }
             }
 

@@ -81,7 +81,8 @@ internal static class QueryCommand
                 Geo = Facts(parse.GetValue(country), parse.GetValue(continent), parse.GetValue(asn), parse.GetValue(location), errors),
                 Time = Time(parse.GetValue(time), errors),
             };
-            if (parse.GetValue(live) is { } admin && LiveHealth.Read(admin, options.Admin.Token, errors) is { } states)
+            var votes = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (parse.GetValue(live) is { } admin && LiveHealth.Read(admin, options.Admin.Token, errors, votes) is { } states)
             {
                 // The live states, then the stated ones over them.
                 var merged = new Dictionary<string, HealthState>(states, StringComparer.Ordinal);
@@ -90,7 +91,7 @@ internal static class QueryCommand
                     merged[check] = state;
                 }
 
-                question = question with { Health = merged, LiveChecks = states.Keys.Where(k => question.Health?.ContainsKey(k) != true).ToHashSet(StringComparer.Ordinal) };
+                question = question with { Health = merged, LiveChecks = states.Keys.Where(k => question.Health?.ContainsKey(k) != true).ToHashSet(StringComparer.Ordinal), LiveVotes = votes };
             }
 
             foreach (var error in errors)

@@ -195,6 +195,11 @@ public sealed class ClusterTests(EtcdServer etcd, ITestOutputHelper output) : IC
             await WaitForAnswerAsync(nodes, Down, TimeSpan.FromSeconds(10), "quorum one");
             vote = await WaitForVoteAsync(nodes[0], v => v.StartsWith("down (1 of 3, quorum one: ", StringComparison.Ordinal), "the vote on node 1");
             Assert.Contains($"{name}-1 up, {name}-2 up, {name}-3 down 'HTTP 503", vote, StringComparison.Ordinal);
+
+            // scriptable query --live explains the answer with the vote a node sees.
+            var (exit, text) = await ServerProcess.RunAsync(folder.Path, "query", "www.example.org", "--policies", folder.Path, "--live", nodes[0].Admin!.ToString());
+            Assert.True(exit == 0, text);
+            Assert.Contains(";; health: eu down (live; vote down (1 of 3, quorum one: ", text, StringComparison.Ordinal);
         }
         finally
         {

@@ -36,6 +36,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly Dictionary<string, ClusterMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, HealthObservation>> _remote = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private HashSet<string> _checks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _driftWarned = new(StringComparer.Ordinal);
     private ClusterView _view = ClusterView.Starting;
     private bool _unreachableSaid;
@@ -90,6 +91,14 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public void ConfigurationApplied()
     {
         Interlocked.Exchange(ref _registrationDirty, 1);
+        var checks = new HashSet<string>(_health.Observations().Select(o => o.Config.Name), StringComparer.Ordinal);
+        lock (_gate)
+        {
+            // Checks removed from health.yaml: their observations are deleted (the writer finds no such check).
+            _dirty.UnionWith(_checks.Where(c => !checks.Contains(c)));
+            _checks = checks;
+        }
+
         MarkAllObservations();
         RecomputeVotes();
         Wake();
@@ -337,7 +346,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                 var wanted = new HashSet<string>(dirty, StringComparer.Ordinal);
                 foreach (var (config, status, probing) in _health.Observations())
                 {
-                    if (!wanted.Contains(config.Name))
+                    if (!wanted.Remove(config.Name))
                     {
                         continue;
                     }
@@ -351,6 +360,11 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                     {
                         await _etcd.PutAsync(ObservationKey(config.Name, Node), ClusterValues.Observation(status), lease, cancellationToken).ConfigureAwait(false);
                     }
+                }
+
+                foreach (var removed in wanted)
+                {
+                    await _etcd.DeleteAsync(ObservationKey(removed, Node), cancellationToken).ConfigureAwait(false);
                 }
             }
 

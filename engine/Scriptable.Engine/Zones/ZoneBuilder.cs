@@ -104,7 +104,8 @@ internal static class ZoneBuilder
 
                 if (!owner.Equals(origin) && byType.ContainsKey(RecordType.NS))
                 {
-                    errors.Add(new(dname[0].File, dname[0].Line, $"'{owner}' has a DNAME and NS records: only a zone apex may (RFC 6672 section 2.3)"));
+                    // BIND loads it: the DNAME is on the child's side of the cut, never served from here.
+                    warnings.Add(new(dname[0].File, dname[0].Line, $"'{owner}' has a DNAME and NS records: the delegation wins and the DNAME will not be served (RFC 6672 section 2.3)"));
                 }
             }
 
@@ -187,10 +188,57 @@ internal static class ZoneBuilder
             }
         }
 
+        // A name server below a DNAME could never be reached.
+        foreach (var node in nodes.Values)
+        {
+            if (node.Find(RecordType.NS) is { } ns && (node.IsApex || node.Cut == node))
+            {
+                foreach (var record in ns.Records)
+                {
+                    if (DnameAbove(record.Target!, origin, nodes) is { } redirect)
+                    {
+                        // The zone's own name server is an error, a delegation's a warning: as in BIND.
+                        var at = byOwner[node.Name][RecordType.NS][0];
+                        (node.IsApex ? errors : warnings).Add(new(at.File, at.Line, $"NS '{record.Target}' of '{node.Name}' is below the DNAME of '{redirect.Name}' and could never be reached"));
+                    }
+                }
+            }
+        }
+
+        if (errors.Count > errorCount)
+        {
+            return null;
+        }
+
         return new Zone(origin, nodes[origin], new NameTable<ZoneNode>(nodes), source, total);
     }
 
     private const ushort Nsec3 = 50, Nsec3Param = 51;
+
+    /// <summary>The node whose DNAME redirects <paramref name="name"/> (a name strictly below it, in the zone), or null.</summary>
+    private static ZoneNode? DnameAbove(DnsName name, DnsName origin, Dictionary<DnsName, ZoneNode> nodes)
+    {
+        if (!name.IsSubdomainOf(origin))
+        {
+            return null;
+        }
+
+        ZoneNode? found = null;
+        for (var ancestor = name.Parent; ancestor.LabelCount >= origin.LabelCount; ancestor = ancestor.Parent)
+        {
+            if (nodes.TryGetValue(ancestor, out var node) && node.Dname is not null && node.Cut is null)
+            {
+                found = node;
+            }
+
+            if (ancestor.LabelCount == origin.LabelCount)
+            {
+                break;
+            }
+        }
+
+        return found;
+    }
 
     private static RRset MakeSet(DnsName owner, ushort type, List<ResourceRecord> rrs, List<ZoneDiagnostic> warnings)
     {

@@ -46,11 +46,17 @@ public class ZoneBuilderTests
         Assert.NotNull(zone);
         Assert.Contains(warnings, w => w.Message.Contains("'x.d.example.org.' is below the DNAME of 'd.example.org.'", StringComparison.Ordinal));
         Assert.Equal(zone.Find(DnsName.Parse("d.example.org.")), zone.Find(DnsName.Parse("x.d.example.org."))!.Redirect);
+
+        // A delegation's name server below it loads too, as in BIND, with a warning.
+        var (delegating, delegationErrors, delegationWarnings) = Build("d DNAME example.net.\nsub NS ns.d\n");
+        Assert.NotNull(delegating);
+        Assert.Empty(delegationErrors);
+        Assert.Contains(delegationWarnings, w => w.Message.Contains("NS 'ns.d.example.org.' of 'sub.example.org.' is below the DNAME of 'd.example.org.'", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("d DNAME a.example.net.\nd DNAME b.example.net.\n", "'d.example.org.' has more than one DNAME record")]
-    [InlineData("d DNAME example.net.\nd NS ns1\n", "'d.example.org.' has a DNAME and NS records: only a zone apex may")]
+    [InlineData("@ DNAME example.net.\n", "NS 'ns1.example.org.' of 'example.org.' is below the DNAME of 'example.org.'")]
     [InlineData("d DNAME example.net.\nd CNAME www\n", "'d.example.org.' has a CNAME and other data")]
     public void Errors_AtTheirRecord(string body, string expected)
     {
@@ -61,13 +67,26 @@ public class ZoneBuilderTests
     }
 
     [Fact]
+    public void DnameBesideNs_BelowTheApex_TheDelegationWinsWithAWarning()
+    {
+        var (zone, errors, warnings) = Build("d DNAME example.net.\nd NS ns1\n");
+
+        Assert.Empty(errors);
+        Assert.Contains(warnings, w => w.Message.Contains("'d.example.org.' has a DNAME and NS records: the delegation wins", StringComparison.Ordinal));
+        Assert.Equal(LookupKind.Delegation, ZoneLookup.Find(zone!, DnsName.Parse("x.d.example.org."), dsQuery: false).Kind);
+    }
+
+    [Fact]
     public void DnameAtApex_RedirectsEveryNameButTheApex()
     {
-        var (zone, errors, _) = Build("@ DNAME example.net.\n");
+        var origin = DnsName.Parse("example.org.");
+        var parsed = MasterFileParser.ParseText("$TTL 60\n@ SOA ns1.example.net. h 1 2 3 4 5\n@ NS ns1.example.net.\n@ DNAME example.net.\nwww A 192.0.2.1\n", "z", origin);
+        var errors = new List<ZoneDiagnostic>();
+        var zone = ZoneBuilder.Build(origin, parsed.Records, "z", errors, []);
 
         Assert.Empty(errors);
         Assert.Equal(LookupKind.Found, ZoneLookup.Find(zone!, DnsName.Parse("example.org."), dsQuery: false).Kind);
-        var below = ZoneLookup.Find(zone!, DnsName.Parse("ns1.example.org."), dsQuery: false);
+        var below = ZoneLookup.Find(zone!, DnsName.Parse("www.example.org."), dsQuery: false);
         Assert.Equal(LookupKind.Dname, below.Kind);
         Assert.Equal(zone!.Apex, below.Node);
     }

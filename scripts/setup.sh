@@ -6,7 +6,8 @@
 #   the install tests verify the unit; systemd need not run), setpriv (util-linux:
 #   they run the unit's command as its user), chromium (the status page tests);
 #   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
-#   tests' readers;
+#   tests' readers; unbound (a validating resolver the DNSSEC tests start
+#   themselves) and delv (bind9-dnsutils, a second validator);
 # then the public country database of the default policies folder
 # (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
 # database (what scripts/run.sh and the README's first queries need).
@@ -15,10 +16,10 @@
 # and runs `apt-get update` + `apt-get install` only for what is missing. Runs
 # as root, or through sudo when available.
 #
-# The knot package would start (and enable) a system knotd. Tests run their own
-# knotd on loopback ports, so when this script installs knot it keeps the
-# packaged service from starting, disables it, and stops a knotd the install
-# started anyway. An already installed knot is left as it is.
+# The knot and unbound packages would start (and enable) a system daemon. Tests
+# run their own on loopback ports, so when this script installs one it keeps the
+# packaged service from starting, disables it, and stops a daemon the install
+# started anyway. An already installed package is left as it is.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -38,6 +39,8 @@ NEEDS=(
   "fstrm_capture fstrm-bin"
   "dnstap-ldns dnstap-ldns"
   "protoc protobuf-compiler"
+  "unbound unbound"
+  "delv bind9-dnsutils"
 )
 if [[ "${1:-}" == --run ]]; then
   NEEDS=("curl curl" "dig bind9-dnsutils")
@@ -89,19 +92,24 @@ alive() {
   [[ -n "$st" && "${st:0:1}" != Z && "${st:0:1}" != X ]]
 }
 
-# knotd_pids -> PIDs of running knotd processes, from /proc (procps may be absent)
-knotd_pids() {
+# daemon_pids NAME -> PIDs of running NAME processes, from /proc (procps may be absent)
+daemon_pids() {
   local d
   for d in /proc/[0-9]*; do
-    if [[ "$(cat "$d/comm" 2>/dev/null)" == knotd ]] && alive "${d#/proc/}"; then
+    if [[ "$(cat "$d/comm" 2>/dev/null)" == "$1" ]] && alive "${d#/proc/}"; then
       printf '%s\n' "${d#/proc/}"
     fi
   done
   return 0
 }
 
-installing_knot=0
-[[ " ${missing[*]} " == *" knot "* ]] && installing_knot=1
+# package process service packaged-configuration: the daemons whose packages start them
+DAEMONS=("knot knotd knot /etc/knot/" "unbound unbound unbound /etc/unbound/")
+installing=()
+for entry in "${DAEMONS[@]}"; do
+  read -r pkg _ <<<"$entry"
+  [[ " ${missing[*]} " == *" $pkg "* ]] && installing+=("$entry")
+done
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# scriptable setup.sh: no service starts during install"
 placed_policy=0
@@ -116,10 +124,13 @@ trap restore_policy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if (( installing_knot )); then
-  before_pids="$(knotd_pids)"
+if (( ${#installing[@]} )); then
+  for entry in "${installing[@]}"; do
+    read -r _ proc _ <<<"$entry"
+    before_pids+="$(daemon_pids "$proc")"$'\n'
+  done
   # policy-rc.d (Debian's invoke-rc.d policy hook): exit 101 = "action
-  # forbidden", honoured by invoke-rc.d and deb-systemd-invoke, so the knot
+  # forbidden", honoured by invoke-rc.d and deb-systemd-invoke, so the
   # postinst does not start the service. Only placed when none exists; removed
   # on exit.
   if [[ ! -e "$POLICY" ]]; then
@@ -137,29 +148,30 @@ as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-re
   || die "apt-get install ${missing[*]} failed"
 restore_policy
 
-if (( installing_knot )); then
+for entry in "${installing[@]}"; do
+  read -r _ proc service confdir <<<"$entry"
   # disable the packaged service (boot-time start)
   if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
-    as_root systemctl disable --now knot.service >/dev/null 2>&1 \
-      || log "warning: could not disable knot.service"
-  elif [[ -x /etc/init.d/knot ]] && command -v update-rc.d >/dev/null 2>&1; then
-    as_root update-rc.d knot disable >/dev/null 2>&1 || log "warning: update-rc.d knot disable failed"
+    as_root systemctl disable --now "$service.service" >/dev/null 2>&1 \
+      || log "warning: could not disable $service.service"
+  elif [[ -x "/etc/init.d/$service" ]] && command -v update-rc.d >/dev/null 2>&1; then
+    as_root update-rc.d "$service" disable >/dev/null 2>&1 || log "warning: update-rc.d $service disable failed"
   fi
-  # stop a knotd the install started anyway: a new process using the packaged
-  # configuration (no -c, or -c /etc/knot/...); knotd instances started by
-  # anyone else at the same time (with their own -c) are left alone
-  for pid in $(knotd_pids); do
+  # stop a daemon the install started anyway: a new process using the packaged
+  # configuration (no -c, or -c $confdir...); instances started by anyone else
+  # at the same time (with their own -c) are left alone
+  for pid in $(daemon_pids "$proc"); do
     grep -qx "$pid" <<<"$before_pids" && continue
     args="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || continue
-    if [[ "$args" != *" -c "* && "$args" != *"--config"* ]] || [[ "$args" == *" /etc/knot/"* ]]; then
-      log "stopping the knotd started by the knot package (pid $pid)"
+    if [[ "$args" != *" -c "* && "$args" != *"--config"* ]] || [[ "$args" == *" $confdir"* ]]; then
+      log "stopping the $proc started by the $service package (pid $pid)"
       signal TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
       if alive "$pid"; then signal KILL "$pid" 2>/dev/null || true; fi
-      if alive "$pid"; then log "warning: could not stop knotd pid $pid"; fi
+      if alive "$pid"; then log "warning: could not stop $proc pid $pid"; fi
     fi
   done
-fi
+done
 
 still=()
 for entry in "${NEEDS[@]}"; do

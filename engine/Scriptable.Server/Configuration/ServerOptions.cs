@@ -509,14 +509,15 @@ public sealed class GeoConfig
 public sealed class DnssecConfig
 {
     /// <summary>
-    /// The key folder (<c>scriptable dnssec init</c> writes there). Empty: <c>keys</c> beside the policies folder, never
-    /// inside it, so a policies folder pushed to git holds no private key.
+    /// The key folder (<c>scriptable dnssec init</c> writes there). Empty: beside the policies folder, named after it
+    /// with <c>.keys</c> (<c>/etc/scriptable/policies.keys</c> for <c>/etc/scriptable/policies</c>): never inside it, so
+    /// a policies folder pushed to git holds no private key, and two policies folders never share keys by accident.
     /// </summary>
     public string Keys { get; set; } = "";
 
     /// <summary>The key folder for the policies folder <paramref name="policies"/>.</summary>
     public string ResolveKeys(string policies) =>
-        !string.IsNullOrEmpty(Keys) ? Path.GetFullPath(Keys) : Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(policies))) ?? "/", "keys");
+        !string.IsNullOrEmpty(Keys) ? Path.GetFullPath(Keys) : Path.TrimEndingDirectorySeparator(Path.GetFullPath(policies)) + ".keys";
 }
 
 /// <summary>The <c>Admin</c> section: the HTTP endpoint that shows the server's state and takes overrides.</summary>

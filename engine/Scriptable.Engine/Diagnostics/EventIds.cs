@@ -16,6 +16,11 @@ internal static class EventIds
     public const int ZoneNotServed = 205;
     public const int ReloadRequested = 206;
 
+    // 250-269: DNSSEC (keys, signing).
+    public const int DnssecKeyError = 250;
+    public const int DnssecZoneUnsignable = 251;
+    public const int DnssecZoneSigned = 252;
+
     // 4xx: policies.
     public const int PolicyFailed = 400;
     public const int PolicyLoaded = 401;

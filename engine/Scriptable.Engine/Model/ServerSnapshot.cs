@@ -14,13 +14,14 @@ namespace Scriptable.Engine.Model;
 public sealed class ServerSnapshot
 {
     /// <summary>Creates a snapshot.</summary>
-    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null)
+    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null, Dnssec.SigningSet? dnssec = null)
     {
         Zones = zones;
         Config = config;
         Policies = policies ?? PolicySet.Empty;
         Health = health ?? HealthMap.Empty;
         Geo = geo ?? GeoDatabaseSet.Empty;
+        Dnssec = dnssec ?? Engine.Dnssec.SigningSet.Empty;
     }
 
     /// <summary>The zones served.</summary>
@@ -28,6 +29,9 @@ public sealed class ServerSnapshot
 
     /// <summary>The policies, by name.</summary>
     public PolicySet Policies { get; }
+
+    /// <summary>The signed zones and their keys.</summary>
+    public Dnssec.SigningSet Dnssec { get; }
 
     /// <summary>The geo databases.</summary>
     public GeoDatabaseSet Geo { get; }

@@ -40,6 +40,13 @@ internal static class ZoneBuilder
                 continue;
             }
 
+            if (rr.Type == RecordType.DS && rr.Owner.Equals(origin))
+            {
+                // As BIND: the DS RRset of a zone belongs to its parent (RFC 4034 section 5).
+                errors.Add(new(rr.File, rr.Line, $"DS record at the apex of zone '{origin}': a zone's DS belongs in its parent zone"));
+                continue;
+            }
+
             if (!byOwner.TryGetValue(rr.Owner, out var byType))
             {
                 byOwner[rr.Owner] = byType = [];

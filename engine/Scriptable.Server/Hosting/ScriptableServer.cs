@@ -32,6 +32,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly DnsMetrics _metrics;
     private readonly TcpMetrics _tcpMetrics;
     private readonly ServerMetrics _serverMetrics;
+    private readonly Engine.Dnssec.DnssecMetrics _dnssecMetrics;
     private long _zoneLoadFailures;
     private ZoneLoadResult _zoneResult = new([], [], [], []);
     private readonly FolderLoader _loader;
@@ -103,6 +104,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats, MeterFactory);
         _tcpMetrics = new TcpMetrics(TcpCounters, () => OpenTcpConnections, MeterFactory);
         _serverMetrics = new ServerMetrics(() => Interlocked.Read(ref _zoneLoadFailures), () => ZoneResult.Failed.Count, MeterFactory);
+        _dnssecMetrics = new Engine.Dnssec.DnssecMetrics(Pipeline, MeterFactory);
         _containmentMetrics = new ContainmentMetrics(() => _loader.Policies.Stats, _watchdog, _containment.Quarantine, MeterFactory);
 
         // dnstap and the query log see every answered query; off (no tap: one test per query) unless configured.
@@ -356,7 +358,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             lock (_publishGate)
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
-                Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases));
+                Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, LoadKeys(reload.Zones)));
             }
 
             foreach (var retired in reload.Policies.Retired)
@@ -391,13 +393,54 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Reads the key folder for the zones served: a zone with keys is signed; one whose keys fail keeps the keys it
+    /// had, or at startup is answered SERVFAIL (never unsigned), with every problem logged.
+    /// </summary>
+    private Engine.Dnssec.SigningSet LoadKeys(Engine.Zones.ZoneSet zones)
+    {
+        var folder = _options.Dnssec.ResolveKeys(_options.Policies);
+        var errors = new List<string>();
+        var previous = Pipeline.Snapshot.Dnssec;
+        var set = Engine.Dnssec.SigningSet.Load(folder, zones.Zones.Select(z => z.Origin), previous, errors);
+        foreach (var error in errors)
+        {
+            LogKeyError(error);
+        }
+
+        foreach (var keys in set.Zones)
+        {
+            if (keys.Broken)
+            {
+                LogZoneUnsignable(keys.Origin.ToString());
+            }
+            else if (previous.Find(keys.Origin) != keys)
+            {
+                LogZoneSigned(keys.Origin.ToString(), string.Join(", ", keys.Keys.Select(k => $"{(k.IsKsk ? "KSK" : "ZSK")} {k.Tag}")), folder);
+            }
+        }
+
+        return set;
+    }
+
+    [LoggerMessage(EventId = EventIds.DnssecKeyError, EventName = nameof(EventIds.DnssecKeyError), Level = LogLevel.Error, Message = "{Error}")]
+    private partial void LogKeyError(string error);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneUnsignable, EventName = nameof(EventIds.DnssecZoneUnsignable), Level = LogLevel.Error,
+        Message = "Zone '{Zone}' is signed but none of its keys could be read: its queries are answered SERVFAIL until they can (it is never served unsigned).")]
+    private partial void LogZoneUnsignable(string zone);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneSigned, EventName = nameof(EventIds.DnssecZoneSigned), Level = LogLevel.Information,
+        Message = "Zone '{Zone}' is signed with {Keys} from '{Folder}'.")]
+    private partial void LogZoneSigned(string zone, string keys, string folder);
+
     /// <summary>Publishes a new health map into the snapshot queries read (called by the monitor).</summary>
     private void PublishHealth(HealthMap map)
     {
         lock (_publishGate)
         {
             var current = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo));
+            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec));
         }
     }
 
@@ -708,6 +751,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics.Dispose();
         _tcpMetrics.Dispose();
         _serverMetrics.Dispose();
+        _dnssecMetrics.Dispose();
         MeterFactory.Dispose();
         _trial?.Dispose();
         if (!_closed)

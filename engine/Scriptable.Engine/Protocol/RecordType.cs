@@ -74,10 +74,6 @@ public static class RecordType
     public const ushort CAA = 257;
     /// <summary>Location (RFC 1876).</summary>
     public const ushort LOC = 29;
-    /// <summary>Child DS (RFC 7344).</summary>
-    public const ushort CDS = 59;
-    /// <summary>Child DNSKEY (RFC 7344).</summary>
-    public const ushort CDNSKEY = 60;
 
     private static readonly FrozenDictionary<string, ushort> s_byName = new Dictionary<string, ushort>(StringComparer.OrdinalIgnoreCase)
     {

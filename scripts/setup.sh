@@ -6,7 +6,9 @@
 #   the install tests verify the unit; systemd need not run), setpriv (util-linux:
 #   they run the unit's command as its user), chromium (the status page tests);
 #   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
-#   tests' readers;
+#   tests' readers; named (bind9), nsd (nsd), named-checkzone (bind9-utils) and
+#   ldns-verify-zone (ldnsutils): secondaries of the zone transfer tests, which
+#   start them on loopback ports, and the checks of what they received;
 # then the public country database of the default policies folder
 # (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
 # database (what scripts/run.sh and the README's first queries need).
@@ -15,10 +17,10 @@
 # and runs `apt-get update` + `apt-get install` only for what is missing. Runs
 # as root, or through sudo when available.
 #
-# The knot package would start (and enable) a system knotd. Tests run their own
-# knotd on loopback ports, so when this script installs knot it keeps the
+# The knot, bind9 and nsd packages would start (and enable) a system daemon. Tests
+# run their own on loopback ports, so when this script installs one it keeps the
 # packaged service from starting, disables it, and stops a knotd the install
-# started anyway. An already installed knot is left as it is.
+# started anyway. An already installed package is left as it is.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -38,6 +40,10 @@ NEEDS=(
   "fstrm_capture fstrm-bin"
   "dnstap-ldns dnstap-ldns"
   "protoc protobuf-compiler"
+  "named bind9"
+  "named-checkzone bind9-utils"
+  "nsd nsd"
+  "ldns-verify-zone ldnsutils"
 )
 if [[ "${1:-}" == --run ]]; then
   NEEDS=("curl curl" "dig bind9-dnsutils")
@@ -102,6 +108,11 @@ knotd_pids() {
 
 installing_knot=0
 [[ " ${missing[*]} " == *" knot "* ]] && installing_knot=1
+# daemons whose packages start a service: the policy below keeps each from starting, and it is disabled after
+services=()
+[[ " ${missing[*]} " == *" bind9 "* ]] && services+=(named)
+[[ " ${missing[*]} " == *" nsd "* ]] && services+=(nsd)
+(( installing_knot )) && services+=(knot)
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# scriptable setup.sh: no service starts during install"
 placed_policy=0
@@ -116,7 +127,7 @@ trap restore_policy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if (( installing_knot )); then
+if (( ${#services[@]} )); then
   before_pids="$(knotd_pids)"
   # policy-rc.d (Debian's invoke-rc.d policy hook): exit 101 = "action
   # forbidden", honoured by invoke-rc.d and deb-systemd-invoke, so the knot
@@ -137,14 +148,16 @@ as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-re
   || die "apt-get install ${missing[*]} failed"
 restore_policy
 
-if (( installing_knot )); then
+for service in "${services[@]}"; do
   # disable the packaged service (boot-time start)
   if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
-    as_root systemctl disable --now knot.service >/dev/null 2>&1 \
-      || log "warning: could not disable knot.service"
-  elif [[ -x /etc/init.d/knot ]] && command -v update-rc.d >/dev/null 2>&1; then
-    as_root update-rc.d knot disable >/dev/null 2>&1 || log "warning: update-rc.d knot disable failed"
+    as_root systemctl disable --now "$service.service" >/dev/null 2>&1 \
+      || log "warning: could not disable $service.service"
+  elif [[ -x "/etc/init.d/$service" ]] && command -v update-rc.d >/dev/null 2>&1; then
+    as_root update-rc.d "$service" disable >/dev/null 2>&1 || log "warning: update-rc.d $service disable failed"
   fi
+done
+if (( installing_knot )); then
   # stop a knotd the install started anyway: a new process using the packaged
   # configuration (no -c, or -c /etc/knot/...); knotd instances started by
   # anyone else at the same time (with their own -c) are left alone

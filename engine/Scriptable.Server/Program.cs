@@ -39,6 +39,7 @@ root.Add(CheckCommand.Create());
 root.Add(TestCommand.Create());
 root.Add(QueryCommand.Create());
 root.Add(EditorCommand.Create());
+root.Add(TsigCommand.Create());
 var parsed = root.Parse(args);
 if (UsageErrors.Report(parsed, Console.Error))
 {

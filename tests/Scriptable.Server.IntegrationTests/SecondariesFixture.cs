@@ -153,15 +153,25 @@ public sealed class SecondariesFixture : IAsyncLifetime
                 allow-transfer { any; };
             };
             controls { };
-            key "{{KeyName}}" { algorithm hmac-sha256; secret "{{Secret}}"; };
-            zone "example.org" {
-                type secondary;
-                primaries { 127.0.0.1 port {{primary}} key "{{KeyName}}"; };
-                file "{{dir}}/example.org.db";
-                masterfile-format text;
-            };
+            {{ReadmeBindExample(primary)}}
             """);
         return SecondaryServer.Start("named", "named", ["-g", "-c", Path.Combine(dir, "named.conf")], dir, port);
+    }
+
+    /// <summary>
+    /// The BIND secondary configuration of the root README's "Secondaries (zone transfers)", pointed at the primary's
+    /// port, with this fixture's secret: the README's example is what runs.
+    /// </summary>
+    private string ReadmeBindExample(int primary)
+    {
+        var readme = File.ReadAllText(RepositoryPaths.Combine("README.md"));
+        var section = readme[readme.IndexOf("## Secondaries (zone transfers)", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```conf\n", StringComparison.Ordinal) + "```conf\n".Length;
+        var example = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        var secret = System.Text.RegularExpressions.Regex.Match(example, "secret \"([^\"]+)\"").Groups[1].Value;
+        Assert.Contains("192.0.2.1 port 53", example, StringComparison.Ordinal);
+        Assert.NotEmpty(secret);
+        return example.Replace("192.0.2.1 port 53", $"127.0.0.1 port {primary}", StringComparison.Ordinal).Replace(secret, Secret, StringComparison.Ordinal);
     }
 
     private SecondaryServer StartNsd(int port, int primary)

@@ -55,6 +55,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
         {
             options.DebounceMilliseconds = 20;
             options.RescanSeconds = 0.5;
+            options.Admin = new AdminConfig { Listen = "127.0.0.1:0" };
             options.Tsig.Keys.Add(new TsigKeyConfig { Name = KeyName, Algorithm = "hmac-sha256", Secret = Secret });
             options.Zones["example.org"] = new ZoneOptions
             {

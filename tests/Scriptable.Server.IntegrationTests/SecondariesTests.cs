@@ -43,6 +43,20 @@ public sealed class SecondariesTests(SecondariesFixture fixture) : IClassFixture
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(bind.Log, $@"Transfer completed: 1 messages, 5 records, .*\(serial {serial}\)"), bind.Log);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(knot.Log, "(?i)example\\.org.*IXFR"), knot.Log);
 
+        // The admin endpoint shows the zone's serial, its journal and the last transfer out; the metrics count them.
+        using var http = new HttpClient { BaseAddress = fixture.Primary.Admin };
+        using var zones = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("zones", UriKind.Relative)));
+        var zone = zones.RootElement.EnumerateArray().Single();
+        Assert.Equal(serial, zone.GetProperty("serial").GetUInt32());
+        Assert.Equal(1, zone.GetProperty("journal").GetProperty("deltas").GetInt32());
+        Assert.Equal(3, zone.GetProperty("notify").GetArrayLength());
+        Assert.Equal("127.0.0.1", zone.GetProperty("lastTransferOut").GetProperty("client").GetString());
+        var metrics = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+        Assert.Matches(@"scriptable_transfers_out_total\{dns_transfer_kind=""incremental""\} [1-9]", metrics);
+        Assert.Matches(@"scriptable_transfers_out_total\{dns_transfer_kind=""full""\} [1-9]", metrics);
+        Assert.Contains($"scriptable_zone_serial{{dns_zone=\"example.org.\"}} {serial}", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"scriptable_notify_completed_total\{dns_notify_result=""answered""\} [1-9]", metrics);
+
         // What they hold is a valid zone, record for record ours: their own AXFR out, checked by named-checkzone
         // (ldns-verify-zone checks DNSSEC only, and this zone is not signed).
         var ours = Records((await ExternalTool.RunAsync("dig", ["+nocmd", "+nostats", "-p", Port, "@127.0.0.1", "example.org", "AXFR", "-y", $"hmac-sha256:{SecondariesFixture.KeyName}:{fixture.Secret}"])).Output);

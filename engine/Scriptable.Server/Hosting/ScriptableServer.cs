@@ -55,6 +55,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private bool _closed;
     private readonly Engine.Transfers.ZoneVersions _versions = new();
     private readonly Engine.Transfers.NotifySender _notify;
+    private readonly Engine.Transfers.TransferMetrics _transferMetrics;
 
     /// <summary>The exit code when the server exits on purpose (too many threads stuck in policy code).</summary>
     public const int ExitCodeStuck = 70;
@@ -124,6 +125,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
 
         Pipeline.Taps = taps;
         _notify = new Engine.Transfers.NotifySender(loggerFactory.CreateLogger("Scriptable.Transfers"), TimeProvider.System);
+        _transferMetrics = new Engine.Transfers.TransferMetrics(Pipeline.Transfers, _notify, () => Pipeline.Snapshot, MeterFactory);
         _observabilityMetrics = new Observability.ObservabilityMetrics(_dnstap, _queryLog, MeterFactory);
     }
 
@@ -729,6 +731,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics.Dispose();
         _tcpMetrics.Dispose();
         _serverMetrics.Dispose();
+        _transferMetrics.Dispose();
         MeterFactory.Dispose();
         _trial?.Dispose();
         if (!_closed)

@@ -40,6 +40,7 @@ root.Add(TestCommand.Create());
 root.Add(QueryCommand.Create());
 root.Add(EditorCommand.Create());
 root.Add(DnssecCommand.Create());
+root.Add(TsigCommand.Create());
 var parsed = root.Parse(args);
 if (UsageErrors.Report(parsed, Console.Error))
 {

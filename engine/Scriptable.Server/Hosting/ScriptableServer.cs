@@ -54,6 +54,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly Observability.ObservabilityMetrics _observabilityMetrics;
     private int _forceNext;
     private bool _closed;
+    private readonly Engine.Transfers.ZoneVersions _versions = new();
+    private readonly Engine.Transfers.NotifySender _notify;
+    private readonly Engine.Transfers.TransferMetrics _transferMetrics;
 
     /// <summary>The exit code when the server exits on purpose (too many threads stuck in policy code).</summary>
     public const int ExitCodeStuck = 70;
@@ -70,6 +73,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             EdnsBufferSize = options.EdnsBufferSize,
             Nsid = options.Nsid,
             EcsTrusted = [.. options.Geo.EcsTrusted.Select(n => System.Net.IPNetwork.Parse(n))],
+            Transfers = options.ToTransferSettings(),
         };
         // Containment first: it reads what a crashed predecessor left before anything loads (Containment/README.md).
         var threads = options.UdpThreads > 0 ? options.UdpThreads : ServerOptions.DefaultUdpThreads;
@@ -122,6 +126,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
 
         Pipeline.Taps = taps;
+        _notify = new Engine.Transfers.NotifySender(loggerFactory.CreateLogger("Scriptable.Transfers"), TimeProvider.System);
+        _transferMetrics = new Engine.Transfers.TransferMetrics(Pipeline.Transfers, _notify, () => Pipeline.Snapshot, MeterFactory);
         _observabilityMetrics = new Observability.ObservabilityMetrics(_dnstap, _queryLog, MeterFactory);
     }
 
@@ -355,10 +361,28 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             _health.Apply(reload.Health);
             LoadOverrides();
             _workers.Prepare(reload.Geo.Databases);
+
+            // Serials by each zone's policy, and the journal IXFR answers from (Transfers/README.md).
+            var versions = _versions.Apply(reload.Zones.Zones, Config.Transfers, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
+            foreach (var warning in versions.Warnings)
+            {
+                LogSerialNotIncreased(warning);
+            }
+
+            var served = new ZoneSet(versions.Served);
+            var keys = LoadKeys(served);
             lock (_publishGate)
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
-                Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, LoadKeys(reload.Zones)));
+                Pipeline.Publish(new ServerSnapshot(served, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, keys, versions.Journals));
+            }
+
+            foreach (var changed in versions.Changed)
+            {
+                if (Config.Transfers.For(changed.Origin).Notify is { Count: > 0 } targets)
+                {
+                    _notify.Notify(changed, targets);
+                }
             }
 
             foreach (var retired in reload.Policies.Retired)
@@ -440,7 +464,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         lock (_publishGate)
         {
             var current = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec));
+            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec, current.Journals));
         }
     }
 
@@ -711,6 +735,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         try
         {
             await _health.DisposeAsync().ConfigureAwait(false);
+            _notify.Dispose();
         }
         finally
         {
@@ -752,6 +777,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _tcpMetrics.Dispose();
         _serverMetrics.Dispose();
         _dnssecMetrics.Dispose();
+        _transferMetrics.Dispose();
         MeterFactory.Dispose();
         _trial?.Dispose();
         if (!_closed)
@@ -787,6 +813,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.ZoneNotServed, EventName = nameof(EventIds.ZoneNotServed), Level = LogLevel.Error,
         Message = "Zone '{Zone}' failed to load and is not served (queries for it are refused).")]
     private partial void LogZoneNotServed(string zone);
+
+    [LoggerMessage(EventId = EventIds.SerialNotIncreased, EventName = nameof(EventIds.SerialNotIncreased), Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogSerialNotIncreased(string warning);
 
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]

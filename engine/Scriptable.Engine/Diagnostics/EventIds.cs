@@ -122,4 +122,10 @@ internal static class EventIds
     public const int NotifyRetry = 884;
     public const int SerialNotIncreased = 885;
     public const int SerialSet = 886;
+
+    // 900-919: cluster mode (the server's Cluster/): etcd sessions, drift.
+    public const int ClusterJoined = 900;
+    public const int ClusterUnreachable = 901;
+    public const int ClusterReconnected = 902;
+    public const int ClusterDrift = 903;
 }

@@ -121,6 +121,9 @@ public sealed class ServerOptions
     /// <summary>The engine's TSIG keys and transfer settings (call <see cref="Validate"/> first: invalid entries are left out).</summary>
     public Engine.Transfers.TransferSettings ToTransferSettings() => TransferOptions.ToSettings(Tsig, Zones, []);
 
+    /// <summary>Cluster mode: overrides, membership and health shared through etcd (off by default).</summary>
+    public Cluster.ClusterConfig Cluster { get; set; } = new();
+
     /// <summary>
     /// The configuration file the options were read from (set by the command line, not bound): one of the server's
     /// own files, never read as data (it may hold the admin token).
@@ -258,6 +261,7 @@ public sealed class ServerOptions
         TransferOptions.ToSettings(Tsig, Zones, errors);
         errors.AddRange(Dnstap.Validate());
         errors.AddRange(QueryLog.Validate());
+        errors.AddRange(Cluster.Validate());
 
         if (!Enum.IsDefined(Policy.Fallback))
         {

@@ -16,6 +16,11 @@ internal static class EventIds
     public const int ZoneNotServed = 205;
     public const int ReloadRequested = 206;
 
+    // 250-269: DNSSEC (keys, signing).
+    public const int DnssecKeyError = 250;
+    public const int DnssecZoneUnsignable = 251;
+    public const int DnssecZoneSigned = 252;
+
     // 4xx: policies.
     public const int PolicyFailed = 400;
     public const int PolicyLoaded = 401;
@@ -108,6 +113,15 @@ internal static class EventIds
     public const int DnstapStopped = 852;
     public const int DnstapGaveUp = 853;
     public const int QueryLogFailed = 855;
+
+    // 88x: zone transfers, NOTIFY and serials (Transfers/).
+    public const int TransferSent = 880;
+    public const int TransferRefused = 881;
+    public const int NotifyAnswered = 882;
+    public const int NotifyFailed = 883;
+    public const int NotifyRetry = 884;
+    public const int SerialNotIncreased = 885;
+    public const int SerialSet = 886;
 
     // 900-919: cluster mode (the server's Cluster/): etcd sessions, drift.
     public const int ClusterJoined = 900;

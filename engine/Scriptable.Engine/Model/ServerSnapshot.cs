@@ -14,13 +14,16 @@ namespace Scriptable.Engine.Model;
 public sealed class ServerSnapshot
 {
     /// <summary>Creates a snapshot.</summary>
-    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null)
+    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null,
+        Dnssec.SigningSet? dnssec = null, IReadOnlyDictionary<Protocol.DnsName, Transfers.ZoneJournal>? journals = null)
     {
+        Journals = journals ?? System.Collections.Frozen.FrozenDictionary<Protocol.DnsName, Transfers.ZoneJournal>.Empty;
         Zones = zones;
         Config = config;
         Policies = policies ?? PolicySet.Empty;
         Health = health ?? HealthMap.Empty;
         Geo = geo ?? GeoDatabaseSet.Empty;
+        Dnssec = dnssec ?? Engine.Dnssec.SigningSet.Empty;
     }
 
     /// <summary>The zones served.</summary>
@@ -29,11 +32,17 @@ public sealed class ServerSnapshot
     /// <summary>The policies, by name.</summary>
     public PolicySet Policies { get; }
 
+    /// <summary>The signed zones and their keys.</summary>
+    public Dnssec.SigningSet Dnssec { get; }
+
     /// <summary>The geo databases.</summary>
     public GeoDatabaseSet Geo { get; }
 
     /// <summary>The health of every check.</summary>
     public HealthMap Health { get; }
+
+    /// <summary>Each zone's journal of differences, by origin: what IXFR answers from (Transfers/README.md).</summary>
+    public IReadOnlyDictionary<Protocol.DnsName, Transfers.ZoneJournal> Journals { get; }
 
     /// <summary>Protocol settings.</summary>
     public DnsConfig Config { get; }

@@ -33,6 +33,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly DnsMetrics _metrics;
     private readonly TcpMetrics _tcpMetrics;
     private readonly ServerMetrics _serverMetrics;
+    private readonly Engine.Dnssec.DnssecMetrics _dnssecMetrics;
     private long _zoneLoadFailures;
     private ZoneLoadResult _zoneResult = new([], [], [], []);
     private readonly FolderLoader _loader;
@@ -57,6 +58,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private string _policiesHash = "";
     private int _forceNext;
     private bool _closed;
+    private readonly Engine.Transfers.ZoneVersions _versions = new();
+    private readonly Engine.Transfers.NotifySender _notify;
+    private readonly Engine.Transfers.TransferMetrics _transferMetrics;
 
     /// <summary>The exit code when the server exits on purpose (too many threads stuck in policy code).</summary>
     public const int ExitCodeStuck = 70;
@@ -73,6 +77,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             EdnsBufferSize = options.EdnsBufferSize,
             Nsid = options.Nsid,
             EcsTrusted = [.. options.Geo.EcsTrusted.Select(n => System.Net.IPNetwork.Parse(n))],
+            Transfers = options.ToTransferSettings(),
         };
         // Containment first: it reads what a crashed predecessor left before anything loads (Containment/README.md).
         var threads = options.UdpThreads > 0 ? options.UdpThreads : ServerOptions.DefaultUdpThreads;
@@ -108,6 +113,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats, MeterFactory);
         _tcpMetrics = new TcpMetrics(TcpCounters, () => OpenTcpConnections, MeterFactory);
         _serverMetrics = new ServerMetrics(() => Interlocked.Read(ref _zoneLoadFailures), () => ZoneResult.Failed.Count, MeterFactory);
+        _dnssecMetrics = new Engine.Dnssec.DnssecMetrics(Pipeline, MeterFactory);
         _containmentMetrics = new ContainmentMetrics(() => _loader.Policies.Stats, _watchdog, _containment.Quarantine, MeterFactory);
 
         // dnstap and the query log see every answered query; off (no tap: one test per query) unless configured.
@@ -125,6 +131,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
 
         Pipeline.Taps = taps;
+        _notify = new Engine.Transfers.NotifySender(loggerFactory.CreateLogger("Scriptable.Transfers"), TimeProvider.System);
+        _transferMetrics = new Engine.Transfers.TransferMetrics(Pipeline.Transfers, _notify, () => Pipeline.Snapshot, MeterFactory);
         _observabilityMetrics = new Observability.ObservabilityMetrics(_dnstap, _queryLog, MeterFactory);
 
         // Cluster mode: overrides, membership and observations through etcd (Cluster/README.md); off without Cluster:Etcd.
@@ -385,10 +393,28 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             }
 
             _workers.Prepare(reload.Geo.Databases);
+
+            // Serials by each zone's policy, and the journal IXFR answers from (Transfers/README.md).
+            var versions = _versions.Apply(reload.Zones.Zones, Config.Transfers, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
+            foreach (var warning in versions.Warnings)
+            {
+                LogSerialNotIncreased(warning);
+            }
+
+            var served = new ZoneSet(versions.Served);
+            var keys = LoadKeys(served);
             lock (_publishGate)
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
-                Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases));
+                Pipeline.Publish(new ServerSnapshot(served, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, keys, versions.Journals));
+            }
+
+            foreach (var changed in versions.Changed)
+            {
+                if (Config.Transfers.For(changed.Origin).Notify is { Count: > 0 } targets)
+                {
+                    _notify.Notify(changed, targets);
+                }
             }
 
             foreach (var retired in reload.Policies.Retired)
@@ -423,13 +449,54 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Reads the key folder for the zones served: a zone with keys is signed; one whose keys fail keeps the keys it
+    /// had, or at startup is answered SERVFAIL (never unsigned), with every problem logged.
+    /// </summary>
+    private Engine.Dnssec.SigningSet LoadKeys(Engine.Zones.ZoneSet zones)
+    {
+        var folder = _options.Dnssec.ResolveKeys(_options.Policies);
+        var errors = new List<string>();
+        var previous = Pipeline.Snapshot.Dnssec;
+        var set = Engine.Dnssec.SigningSet.Load(folder, zones.Zones.Select(z => z.Origin), previous, errors);
+        foreach (var error in errors)
+        {
+            LogKeyError(error);
+        }
+
+        foreach (var keys in set.Zones)
+        {
+            if (keys.Broken)
+            {
+                LogZoneUnsignable(keys.Origin.ToString());
+            }
+            else if (previous.Find(keys.Origin) != keys)
+            {
+                LogZoneSigned(keys.Origin.ToString(), string.Join(", ", keys.Keys.Select(k => $"{(k.IsKsk ? "KSK" : "ZSK")} {k.Tag}")), folder);
+            }
+        }
+
+        return set;
+    }
+
+    [LoggerMessage(EventId = EventIds.DnssecKeyError, EventName = nameof(EventIds.DnssecKeyError), Level = LogLevel.Error, Message = "{Error}")]
+    private partial void LogKeyError(string error);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneUnsignable, EventName = nameof(EventIds.DnssecZoneUnsignable), Level = LogLevel.Error,
+        Message = "Zone '{Zone}' is signed but none of its keys could be read: its queries are answered SERVFAIL until they can (it is never served unsigned).")]
+    private partial void LogZoneUnsignable(string zone);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneSigned, EventName = nameof(EventIds.DnssecZoneSigned), Level = LogLevel.Information,
+        Message = "Zone '{Zone}' is signed with {Keys} from '{Folder}'.")]
+    private partial void LogZoneSigned(string zone, string keys, string folder);
+
     /// <summary>Publishes a new health map into the snapshot queries read (called by the monitor).</summary>
     private void PublishHealth(HealthMap map)
     {
         lock (_publishGate)
         {
             var current = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo));
+            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec, current.Journals));
         }
     }
 
@@ -752,6 +819,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             }
 
             await _health.DisposeAsync().ConfigureAwait(false);
+            _notify.Dispose();
         }
         finally
         {
@@ -792,6 +860,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics.Dispose();
         _tcpMetrics.Dispose();
         _serverMetrics.Dispose();
+        _dnssecMetrics.Dispose();
+        _transferMetrics.Dispose();
         MeterFactory.Dispose();
         _trial?.Dispose();
         if (!_closed)
@@ -827,6 +897,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.ZoneNotServed, EventName = nameof(EventIds.ZoneNotServed), Level = LogLevel.Error,
         Message = "Zone '{Zone}' failed to load and is not served (queries for it are refused).")]
     private partial void LogZoneNotServed(string zone);
+
+    [LoggerMessage(EventId = EventIds.SerialNotIncreased, EventName = nameof(EventIds.SerialNotIncreased), Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogSerialNotIncreased(string warning);
 
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]

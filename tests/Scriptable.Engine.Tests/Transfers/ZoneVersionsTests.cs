@@ -81,6 +81,37 @@ public sealed class ZoneVersionsTests
         Assert.Equal(zone.Serial, delta.ToSerial);
     }
 
+    [Theory]
+    [InlineData(SerialPolicy.Increment, 2024010106u)]
+    [InlineData(SerialPolicy.UnixTime, 2024010106u)]
+    [InlineData(SerialPolicy.Keep, 2024010101u)]
+    public void Apply_AfterARestart_SerialPolicyGoesOnAboveTheRememberedSerial(SerialPolicy policy, uint expected)
+    {
+        var remembered = new Dictionary<DnsName, uint> { [Origin] = 2024010105 };
+        var versions = new ZoneVersions(remembered);
+
+        var first = versions.Apply([Zone(2024010101)], Settings(policy), 1_000_000);
+
+        Assert.Equal(expected, first.Served.Single().Serial);
+    }
+
+    [Fact]
+    public void SerialStore_SaveThenLoad_SameSerials()
+    {
+        var directory = Directory.CreateTempSubdirectory("scriptable-serials-").FullName;
+        try
+        {
+            Assert.True(SerialStore.Save(directory, [Zone(42)]));
+            Assert.Equal(42u, SerialStore.Load(directory)[Origin]);
+            File.WriteAllText(Path.Combine(directory, SerialStore.FileName), "not json");
+            Assert.Empty(SerialStore.Load(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public void Append_OverTheBound_DropsTheOldest()
     {

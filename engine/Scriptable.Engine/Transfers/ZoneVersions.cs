@@ -43,7 +43,8 @@ public sealed class ZoneVersions
         var warnings = new List<string>();
         foreach (var zone in loaded)
         {
-            var policy = settings.For(zone.Origin).Serial;
+            var config = settings.For(zone.Origin);
+            var policy = config.Serial;
             Entry entry;
             if (!_entries.TryGetValue(zone.Origin, out var previous))
             {
@@ -54,6 +55,12 @@ public sealed class ZoneVersions
             {
                 // The files did not change (the loader's cache gave the same zone back).
                 entry = previous;
+            }
+            else if (policy == SerialPolicy.Keep && config.Allow.Count == 0 && config.Notify.Count == 0)
+            {
+                // No secondary: no journal to keep, no serial to warn about (a large zone is not compared record by record).
+                entry = new Entry(zone, zone, ZoneJournal.Empty);
+                changed.Add(zone);
             }
             else
             {

@@ -19,18 +19,23 @@ public sealed class ZoneVersionsTests
         {extra}
         """);
 
-    private static TransferSettings Settings(SerialPolicy policy) =>
-        new(TsigKeyRing.Empty, [KeyValuePair.Create(Origin, new ZoneTransferConfig { Serial = policy })]);
+    /// <summary>A secondary at 192.0.2.53 (journals and warnings are kept only for zones that have one).</summary>
+    internal static TransferSettings Settings(SerialPolicy policy = SerialPolicy.Keep) =>
+        new(TsigKeyRing.Empty, [KeyValuePair.Create(Origin, new ZoneTransferConfig
+        {
+            Serial = policy,
+            Allow = [new TransferAllow(new System.Net.IPNetwork(System.Net.IPAddress.Parse("192.0.2.53"), 32), null)],
+        })]);
 
     [Fact]
     public void Apply_SerialIncreased_JournalHoldsTheDifference()
     {
         var versions = new ZoneVersions();
-        var first = versions.Apply([Zone(1)], TransferSettings.None, 0);
+        var first = versions.Apply([Zone(1)], Settings(), 0);
         Assert.Single(first.Changed);
         Assert.Empty(first.Journals[Origin].Deltas);
 
-        var second = versions.Apply([Zone(2, "new A 192.0.2.99\nwww A 192.0.2.11")], TransferSettings.None, 0);
+        var second = versions.Apply([Zone(2, "new A 192.0.2.99\nwww A 192.0.2.11")], Settings(), 0);
 
         var delta = Assert.Single(second.Journals[Origin].Deltas);
         Assert.Equal((1u, 2u), (delta.FromSerial, delta.ToSerial));
@@ -46,10 +51,10 @@ public sealed class ZoneVersionsTests
     public void Apply_ChangedWithoutSerialBump_WarnsAndStartsTheJournalOver()
     {
         var versions = new ZoneVersions();
-        versions.Apply([Zone(1)], TransferSettings.None, 0);
-        versions.Apply([Zone(2, "a A 192.0.2.2")], TransferSettings.None, 0);
+        versions.Apply([Zone(1)], Settings(), 0);
+        versions.Apply([Zone(2, "a A 192.0.2.2")], Settings(), 0);
 
-        var result = versions.Apply([Zone(2, "b A 192.0.2.3")], TransferSettings.None, 0);
+        var result = versions.Apply([Zone(2, "b A 192.0.2.3")], Settings(), 0);
 
         var warning = Assert.Single(result.Warnings);
         Assert.Contains("zone 'example.org.' changed but its serial 2 is not above 2", warning);
@@ -110,6 +115,19 @@ public sealed class ZoneVersionsTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Apply_ZoneWithoutSecondaries_NoJournalNoWarning()
+    {
+        var versions = new ZoneVersions();
+        versions.Apply([Zone(1)], TransferSettings.None, 0);
+
+        var result = versions.Apply([Zone(1, "b A 192.0.2.3")], TransferSettings.None, 0);
+
+        Assert.Empty(result.Warnings);
+        Assert.Empty(result.Journals[Origin].Deltas);
+        Assert.Single(result.Changed);
     }
 
     [Fact]

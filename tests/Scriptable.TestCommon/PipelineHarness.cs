@@ -19,6 +19,19 @@ public sealed class PipelineHarness
         _context = _pipeline.CreateContext();
     }
 
+    /// <summary>A pipeline serving <paramref name="snapshot"/> (signed zones, policies) on <paramref name="time"/>'s clock.</summary>
+    public PipelineHarness(ServerSnapshot snapshot, TimeProvider? time = null, Scriptable.Engine.Dnssec.SignatureCache? signatures = null)
+    {
+        _pipeline = new QueryPipeline(snapshot, NullLogger.Instance, time, signatures: signatures);
+        _context = _pipeline.CreateContext();
+    }
+
+    /// <summary>The cache of signatures the pipeline made.</summary>
+    public Scriptable.Engine.Dnssec.SignatureCache Signatures => _pipeline.Signatures;
+
+    /// <summary>Signatures served from the cache, and not.</summary>
+    public (long Hits, long Misses) SignatureLookups => (_pipeline.Sum(c => c.SignatureHits), _pipeline.Sum(c => c.SignatureMisses));
+
     /// <summary>A pipeline serving the example.org test zone.</summary>
     public static PipelineHarness Example() => new(null, TestZones.Example());
 

@@ -16,6 +16,11 @@ internal static class EventIds
     public const int ZoneNotServed = 205;
     public const int ReloadRequested = 206;
 
+    // 250-269: DNSSEC (keys, signing).
+    public const int DnssecKeyError = 250;
+    public const int DnssecZoneUnsignable = 251;
+    public const int DnssecZoneSigned = 252;
+
     // 4xx: policies.
     public const int PolicyFailed = 400;
     public const int PolicyLoaded = 401;
@@ -117,4 +122,10 @@ internal static class EventIds
     public const int NotifyRetry = 884;
     public const int SerialNotIncreased = 885;
     public const int SerialSet = 886;
+
+    // 900-919: cluster mode (the server's Cluster/): etcd sessions, drift.
+    public const int ClusterJoined = 900;
+    public const int ClusterUnreachable = 901;
+    public const int ClusterReconnected = 902;
+    public const int ClusterDrift = 903;
 }

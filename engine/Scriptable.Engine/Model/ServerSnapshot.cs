@@ -15,7 +15,7 @@ public sealed class ServerSnapshot
 {
     /// <summary>Creates a snapshot.</summary>
     public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null,
-        IReadOnlyDictionary<Protocol.DnsName, Transfers.ZoneJournal>? journals = null)
+        Dnssec.SigningSet? dnssec = null, IReadOnlyDictionary<Protocol.DnsName, Transfers.ZoneJournal>? journals = null)
     {
         Journals = journals ?? System.Collections.Frozen.FrozenDictionary<Protocol.DnsName, Transfers.ZoneJournal>.Empty;
         Zones = zones;
@@ -23,6 +23,7 @@ public sealed class ServerSnapshot
         Policies = policies ?? PolicySet.Empty;
         Health = health ?? HealthMap.Empty;
         Geo = geo ?? GeoDatabaseSet.Empty;
+        Dnssec = dnssec ?? Engine.Dnssec.SigningSet.Empty;
     }
 
     /// <summary>The zones served.</summary>
@@ -30,6 +31,9 @@ public sealed class ServerSnapshot
 
     /// <summary>The policies, by name.</summary>
     public PolicySet Policies { get; }
+
+    /// <summary>The signed zones and their keys.</summary>
+    public Dnssec.SigningSet Dnssec { get; }
 
     /// <summary>The geo databases.</summary>
     public GeoDatabaseSet Geo { get; }

@@ -33,6 +33,12 @@ internal sealed class QueryCounters
     /// <summary>Policy runs on this context (to pick the ones whose time is sampled).</summary>
     public long PolicyRuns;
 
+    /// <summary>RRSIGs served from the signature cache.</summary>
+    public long SignatureHits;
+
+    /// <summary>RRSIGs not in the signature cache (made, or waited for while another query made them).</summary>
+    public long SignatureMisses;
+
     /// <summary>Counts a response.</summary>
     public void CountResponse(int rcode, DnsTransport transport) =>
         _byRcode[(Math.Min(rcode, ResponseCode.Count - 1) * 2) + (int)transport]++;

@@ -10,13 +10,14 @@ namespace Scriptable.Engine.Pipeline;
 /// <summary>
 /// The query path, in one place: Parse, Tsig (a signed query verified), Validate, MatchZone, Transfer (AXFR and
 /// IXFR: access, then the transfer's messages), Enrich (where the client is located from), Route (the name's
-/// policy), Answer, then Finalize and Record (CoreDNS <c>plugin.cfg</c>). It also holds the published snapshot: background work swaps it with
+/// policy), Answer, then Sign (DNSSEC, whichever stage decided the answer), Finalize and Record (CoreDNS <c>plugin.cfg</c>). It also holds the published snapshot: background work swaps it with
 /// <see cref="Publish"/>, and each query reads it once.
 /// </summary>
 internal sealed partial class QueryPipeline
 {
     private readonly QueryStage[] _stages;
     private readonly FinalizeStage _finalize = new();
+    private readonly SignStage _sign;
     private readonly RecordStage _record;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -31,8 +32,9 @@ internal sealed partial class QueryPipeline
     /// Creates a pipeline serving <paramref name="snapshot"/>; with a <paramref name="journal"/>, each query context
     /// gets a slot in it, where policy runs are recorded (Containment/README.md).
     /// </summary>
-    public QueryPipeline(ServerSnapshot snapshot, ILogger logger, TimeProvider? time = null, Containment.PolicyJournal? journal = null)
+    public QueryPipeline(ServerSnapshot snapshot, ILogger logger, TimeProvider? time = null, Containment.PolicyJournal? journal = null, Dnssec.SignatureCache? signatures = null)
     {
+        _sign = new SignStage(signatures ?? new Dnssec.SignatureCache(), time ?? TimeProvider.System);
         _snapshot = snapshot;
         _journal = journal;
         _logger = logger;
@@ -51,6 +53,9 @@ internal sealed partial class QueryPipeline
             new AnswerStage(runner),
         ];
     }
+
+    /// <summary>The signatures this pipeline made and keeps (DNSSEC).</summary>
+    public Dnssec.SignatureCache Signatures => _sign.Cache;
 
     /// <summary>Creates a query context whose counters the metrics will include; return it with <see cref="ReleaseContext"/>.</summary>
     public QueryContext CreateContext()
@@ -154,6 +159,7 @@ internal sealed partial class QueryPipeline
             }
             else if (result != StageResult.Drop)
             {
+                _sign.Invoke(context);
                 _finalize.Invoke(context);
             }
         }

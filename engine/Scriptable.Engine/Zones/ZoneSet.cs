@@ -45,6 +45,32 @@ public sealed class ZoneSet
         return null;
     }
 
+    /// <summary>
+    /// The zone that answers a DS query for the name: as <see cref="Find(QueryName)"/>, except that at a zone's own
+    /// apex the parent zone answers when it is served here too, because the DS RRset lives on the parent side of the
+    /// cut (RFC 4034 section 5, RFC 4035 section 3.1.4.1), as BIND and Knot answer.
+    /// </summary>
+    internal Zone? FindForDs(QueryName name)
+    {
+        var zone = Find(name);
+        if (zone is null || zone.Origin.LabelCount != name.LabelCount || name.LabelCount == 0)
+        {
+            return zone;
+        }
+
+        var labels = name.LabelCount;
+        for (var skip = Math.Max(1, labels - _maxLabels); skip <= labels - _minLabels; skip++)
+        {
+            var parent = _table.Find(name.Suffix(skip), name.SuffixHash(skip));
+            if (parent is not null)
+            {
+                return parent;
+            }
+        }
+
+        return zone;
+    }
+
     /// <summary>The zone with the longest origin that contains <paramref name="name"/>, or null.</summary>
     public Zone? Find(DnsName name)
     {

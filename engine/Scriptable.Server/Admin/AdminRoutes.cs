@@ -21,6 +21,7 @@ internal static class AdminRoutes
         "GET /health: every health check and group, its state and why",
         "PUT /health/{name}/override {\"state\": \"down|up|drain\", \"expires\": \"10m\", \"reason\": \"...\"}",
         "DELETE /health/{name}/override",
+        "GET /cluster: cluster mode: etcd reachable or not, the live nodes, when each was last heard, the policies hash each serves",
         "GET /metrics: Prometheus text format",
         "GET /quarantine: policy versions quarantined after the process died in them, and what serves instead",
         "DELETE /quarantine/{hash}: release a quarantined version (it loads again)",
@@ -43,6 +44,7 @@ internal static class AdminRoutes
         ZonesRoutes.Map(app, server);
         HealthRoutes.Map(app, server);
         QuarantineRoutes.Map(app, server);
+        ClusterRoutes.Map(app, server);
     }
 
     private static object Status(ScriptableServer server, AdminAccess access)

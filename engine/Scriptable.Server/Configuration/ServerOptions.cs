@@ -100,6 +100,9 @@ public sealed class ServerOptions
     /// <summary>Health checks (declared in the policies folder's health.yaml) and their overrides.</summary>
     public HealthOptions Health { get; set; } = new();
 
+    /// <summary>DNSSEC: where the zones' signing keys are.</summary>
+    public DnssecConfig Dnssec { get; set; } = new();
+
     /// <summary>Which files outside the policies folder the folder's files may name.</summary>
     public FilesConfig Files { get; set; } = new();
 
@@ -117,6 +120,9 @@ public sealed class ServerOptions
 
     /// <summary>The engine's TSIG keys and transfer settings (call <see cref="Validate"/> first: invalid entries are left out).</summary>
     public Engine.Transfers.TransferSettings ToTransferSettings() => TransferOptions.ToSettings(Tsig, Zones, []);
+
+    /// <summary>Cluster mode: overrides, membership and health shared through etcd (off by default).</summary>
+    public Cluster.ClusterConfig Cluster { get; set; } = new();
 
     /// <summary>
     /// The configuration file the options were read from (set by the command line, not bound): one of the server's
@@ -200,6 +206,11 @@ public sealed class ServerOptions
             errors.Add($"Policy:MaxStuckThreads must be between 1 and 1000 (got {Policy.MaxStuckThreads})");
         }
 
+        if (Engine.Containment.StateDirectory.IsInside(Dnssec.ResolveKeys(Policies), Policies))
+        {
+            errors.Add($"Dnssec:Keys '{Dnssec.ResolveKeys(Policies)}' is inside the policies folder '{Policies}', which other nodes may share or git may sync: private keys must stay out of it");
+        }
+
         if (Engine.Containment.StateDirectory.IsInside(ResolveStateDirectory(), Policies))
         {
             errors.Add($"StateDirectory '{ResolveStateDirectory()}' is inside the policies folder '{Policies}', which other nodes may share or git may sync: choose a directory outside it");
@@ -250,6 +261,7 @@ public sealed class ServerOptions
         TransferOptions.ToSettings(Tsig, Zones, errors);
         errors.AddRange(Dnstap.Validate());
         errors.AddRange(QueryLog.Validate());
+        errors.AddRange(Cluster.Validate());
 
         if (!Enum.IsDefined(Policy.Fallback))
         {
@@ -505,6 +517,21 @@ public sealed class GeoConfig
 
     /// <summary>Networks of the resolvers whose EDNS Client Subnet is believed; empty believes every client.</summary>
     public List<string> EcsTrusted { get; set; } = [];
+}
+
+/// <summary>The <c>Dnssec</c> section: the key folder. A zone is signed iff the folder holds keys for it.</summary>
+public sealed class DnssecConfig
+{
+    /// <summary>
+    /// The key folder (<c>scriptable dnssec init</c> writes there). Empty: beside the policies folder, named after it
+    /// with <c>.keys</c> (<c>/etc/scriptable/policies.keys</c> for <c>/etc/scriptable/policies</c>): never inside it, so
+    /// a policies folder pushed to git holds no private key, and two policies folders never share keys by accident.
+    /// </summary>
+    public string Keys { get; set; } = "";
+
+    /// <summary>The key folder for the policies folder <paramref name="policies"/>.</summary>
+    public string ResolveKeys(string policies) =>
+        !string.IsNullOrEmpty(Keys) ? Path.GetFullPath(Keys) : Path.TrimEndingDirectorySeparator(Path.GetFullPath(policies)) + ".keys";
 }
 
 /// <summary>The <c>Admin</c> section: the HTTP endpoint that shows the server's state and takes overrides.</summary>

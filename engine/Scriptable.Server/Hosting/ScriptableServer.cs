@@ -10,6 +10,7 @@ using Scriptable.Policies;
 using Scriptable.Engine.Pipeline;
 using Scriptable.Engine.Trial;
 using Scriptable.Engine.Zones;
+using Scriptable.Server.Cluster;
 using Scriptable.Server.Configuration;
 using Scriptable.Server.Transport;
 
@@ -32,6 +33,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly DnsMetrics _metrics;
     private readonly TcpMetrics _tcpMetrics;
     private readonly ServerMetrics _serverMetrics;
+    private readonly Engine.Dnssec.DnssecMetrics _dnssecMetrics;
     private long _zoneLoadFailures;
     private ZoneLoadResult _zoneResult = new([], [], [], []);
     private readonly FolderLoader _loader;
@@ -51,6 +53,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly Observability.Dnstap.DnstapWriter? _dnstap;
     private readonly Observability.QueryLog.QueryLogWriter? _queryLog;
     private readonly Observability.ObservabilityMetrics _observabilityMetrics;
+    private readonly ClusterNode? _cluster;
+    private readonly ClusterMetrics? _clusterMetrics;
+    private string _policiesHash = "";
     private int _forceNext;
     private bool _closed;
     private readonly Engine.Transfers.ZoneVersions _versions;
@@ -104,10 +109,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             MaxStuckThreads = options.Policy.MaxStuckThreads,
         }, containmentLogger, ExitOnPurpose);
         _health = new HealthMonitor(loggerFactory.CreateLogger("Scriptable.Health"), TimeProvider.System, PublishHealth,
-            new HealthMonitorOptions { MeterFactory = MeterFactory, MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes), CommandChecks = _loader.Options.CommandChecks });
+            new HealthMonitorOptions { MeterFactory = MeterFactory, MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes), CommandChecks = _loader.Options.CommandChecks,
+                ProbeAgent = options.Cluster.Enabled ? $"scriptable-health (node {options.Cluster.NodeName})" : "scriptable-health" });
         _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats, MeterFactory);
         _tcpMetrics = new TcpMetrics(TcpCounters, () => OpenTcpConnections, MeterFactory);
         _serverMetrics = new ServerMetrics(() => Interlocked.Read(ref _zoneLoadFailures), () => ZoneResult.Failed.Count, MeterFactory);
+        _dnssecMetrics = new Engine.Dnssec.DnssecMetrics(Pipeline, MeterFactory);
         _containmentMetrics = new ContainmentMetrics(() => _loader.Policies.Stats, _watchdog, _containment.Quarantine, MeterFactory);
 
         // dnstap and the query log see every answered query; off (no tap: one test per query) unless configured.
@@ -128,6 +135,13 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _notify = new Engine.Transfers.NotifySender(loggerFactory.CreateLogger("Scriptable.Transfers"), TimeProvider.System);
         _transferMetrics = new Engine.Transfers.TransferMetrics(Pipeline.Transfers, _notify, () => Pipeline.Snapshot, MeterFactory);
         _observabilityMetrics = new Observability.ObservabilityMetrics(_dnstap, _queryLog, MeterFactory);
+
+        // Cluster mode: overrides, membership and observations through etcd (Cluster/README.md); off without Cluster:Etcd.
+        if (options.Cluster.Enabled)
+        {
+            _cluster = new ClusterNode(options.Cluster, _health, Registration, SaveClusterOverrides, loggerFactory.CreateLogger("Scriptable.Cluster"));
+            _clusterMetrics = new ClusterMetrics(_cluster, MeterFactory);
+        }
     }
 
     /// <summary>The dnstap writer, or null when dnstap is off.</summary>
@@ -209,6 +223,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>The policy worker processes (tests read their process ids).</summary>
     public Engine.Isolation.PolicyWorkers Workers => _workers;
 
+    /// <summary>This node's membership of a cluster, or null on a single node (no <c>Cluster:Etcd</c>).</summary>
+    public ClusterNode? Cluster => _cluster;
+
     /// <summary>The health checker: states, overrides.</summary>
     public HealthMonitor Health => _health;
 
@@ -242,6 +259,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         // Watching before the first load: a load stuck in a policy's static fields is seen too.
         _watchdog.Start();
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (_cluster is not null)
+        {
+            // Before the first answer: the cluster's overrides (etcd's, or the copy kept from the last session) apply.
+            await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _trial?.Serving();
         if (_options.Watch)
         {
@@ -358,7 +381,18 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             LogGeo(reload.Geo);
             LogHealthConfig(reload.HealthResult);
             _health.Apply(reload.Health);
-            LoadOverrides();
+            if (_cluster is null || !_formerOverridesChecked)
+            {
+                // In cluster mode the file is etcd's copy, read once at start for when etcd is away.
+                LoadOverrides();
+            }
+
+            if (_cluster is not null)
+            {
+                Volatile.Write(ref _policiesHash, PoliciesHash.Compute(_options.Policies));
+                _cluster.ConfigurationApplied();
+            }
+
             _workers.Prepare(reload.Geo.Databases);
 
             // Serials by each zone's policy, and the journal IXFR answers from (Transfers/README.md).
@@ -368,10 +402,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
                 LogSerialNotIncreased(warning);
             }
 
+            var served = new ZoneSet(versions.Served);
+            var keys = LoadKeys(served);
             lock (_publishGate)
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
-                Pipeline.Publish(new ServerSnapshot(new ZoneSet(versions.Served), Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, versions.Journals));
+                Pipeline.Publish(new ServerSnapshot(served, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, keys, versions.Journals));
             }
 
             if (versions.Changed.Count > 0 && _containment.StateDirectory is { } stateDirectory)
@@ -420,13 +456,54 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Reads the key folder for the zones served: a zone with keys is signed; one whose keys fail keeps the keys it
+    /// had, or at startup is answered SERVFAIL (never unsigned), with every problem logged.
+    /// </summary>
+    private Engine.Dnssec.SigningSet LoadKeys(Engine.Zones.ZoneSet zones)
+    {
+        var folder = _options.Dnssec.ResolveKeys(_options.Policies);
+        var errors = new List<string>();
+        var previous = Pipeline.Snapshot.Dnssec;
+        var set = Engine.Dnssec.SigningSet.Load(folder, zones.Zones.Select(z => z.Origin), previous, errors);
+        foreach (var error in errors)
+        {
+            LogKeyError(error);
+        }
+
+        foreach (var keys in set.Zones)
+        {
+            if (keys.Broken)
+            {
+                LogZoneUnsignable(keys.Origin.ToString());
+            }
+            else if (previous.Find(keys.Origin) != keys)
+            {
+                LogZoneSigned(keys.Origin.ToString(), string.Join(", ", keys.Keys.Select(k => $"{(k.IsKsk ? "KSK" : "ZSK")} {k.Tag}")), folder);
+            }
+        }
+
+        return set;
+    }
+
+    [LoggerMessage(EventId = EventIds.DnssecKeyError, EventName = nameof(EventIds.DnssecKeyError), Level = LogLevel.Error, Message = "{Error}")]
+    private partial void LogKeyError(string error);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneUnsignable, EventName = nameof(EventIds.DnssecZoneUnsignable), Level = LogLevel.Error,
+        Message = "Zone '{Zone}' is signed but none of its keys could be read: its queries are answered SERVFAIL until they can (it is never served unsigned).")]
+    private partial void LogZoneUnsignable(string zone);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneSigned, EventName = nameof(EventIds.DnssecZoneSigned), Level = LogLevel.Information,
+        Message = "Zone '{Zone}' is signed with {Keys} from '{Folder}'.")]
+    private partial void LogZoneSigned(string zone, string keys, string folder);
+
     /// <summary>Publishes a new health map into the snapshot queries read (called by the monitor).</summary>
     private void PublishHealth(HealthMap map)
     {
         lock (_publishGate)
         {
             var current = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Journals));
+            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec, current.Journals));
         }
     }
 
@@ -478,6 +555,51 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         foreach (var name in current.Keys.Where(n => !loaded.Overrides.ContainsKey(n)).ToList())
         {
             _health.SetOverride(name, null);
+        }
+    }
+
+    /// <summary>
+    /// Sets or clears an override for the admin endpoint: in cluster mode through etcd, for every node (throws
+    /// <see cref="ClusterUnavailableException"/> when etcd cannot take it: nothing changed), else in the
+    /// overrides file (<see cref="SetOverride"/>).
+    /// </summary>
+    public Task SetOverrideAsync(string name, HealthOverride? value, CancellationToken cancellationToken)
+    {
+        if (_cluster is not null)
+        {
+            return _cluster.SetOverrideAsync(name, value, cancellationToken);
+        }
+
+        SetOverride(name, value);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>This node's registration in the cluster: its addresses, start, version and policies hash.</summary>
+    private ClusterMember Registration() => new(
+        _options.Cluster.NodeName,
+        UdpEndPoints.Select(ListenAddress.Format).ToList(),
+        AdminEndPoint is { } admin ? $"http://{ListenAddress.Format(admin)}/" : null,
+        StartedAt,
+        ServerMetrics.Version,
+        Volatile.Read(ref _policiesHash));
+
+    /// <summary>
+    /// Cluster mode keeps a copy of the cluster's overrides in the overrides file, so that a node restarted while etcd
+    /// is away still serves the drains it knew.
+    /// </summary>
+    private void SaveClusterOverrides()
+    {
+        lock (_overridesGate)
+        {
+            try
+            {
+                HealthOverrideStore.Save(OverridesFile, _health.Overrides);
+                _overridesStamp = Stamp(new FileInfo(OverridesFile));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogOverridesUnreadable($"{OverridesFile}: the copy of the cluster's overrides could not be saved: {ex.Message}");
+            }
         }
     }
 
@@ -696,6 +818,13 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         await _reloadLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_cluster is not null)
+            {
+                // Leaves the cluster (its lease revoked: its registration and observations go at once).
+                await _cluster.DisposeAsync().ConfigureAwait(false);
+                _clusterMetrics?.Dispose();
+            }
+
             await _health.DisposeAsync().ConfigureAwait(false);
             _notify.Dispose();
         }
@@ -738,6 +867,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _metrics.Dispose();
         _tcpMetrics.Dispose();
         _serverMetrics.Dispose();
+        _dnssecMetrics.Dispose();
         _transferMetrics.Dispose();
         MeterFactory.Dispose();
         _trial?.Dispose();

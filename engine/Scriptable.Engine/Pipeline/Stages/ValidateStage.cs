@@ -31,7 +31,8 @@ internal sealed class ValidateStage : QueryStage
 
         switch (context.QType)
         {
-            case RecordType.OPT or RecordType.TSIG or RecordType.TKEY or 0:
+            case RecordType.OPT or RecordType.TSIG or RecordType.TKEY or RecordType.NXNAME or 0:
+                // NXNAME is a bit of compact denial's NSEC, never a question (RFC 9824 section 3.4).
                 return context.Respond(ResponseCode.FormErr);
             case RecordType.MAILA or RecordType.MAILB:
                 return context.Respond(ResponseCode.NotImp);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using Scriptable.Engine.Protocol;
 using Scriptable.TestCommon;
 
@@ -70,6 +71,15 @@ public sealed class SecondariesTests(SecondariesFixture fixture) : IClassFixture
             Assert.True(named.ExitCode == 0, $"{secondary.Name}: named-checkzone: {named.Output}{named.Error}\n{axfr.Output}");
             Assert.Contains($"loaded serial {serial}", named.Output);
             Assert.Equal(ours, Records(axfr.Output));
+        }
+
+        // An edit without a serial increase: served, and the log says secondaries will not see it.
+        fixture.Primary.Write("example.org/example.org.zone", SecondariesFixture.Zone(serial, "new A 192.0.2.99\nnewer A 192.0.2.98"));
+        var warned = Stopwatch.StartNew();
+        while (!fixture.Primary.Logs.Messages.Any(m => m.Contains($"zone 'example.org.' changed but its serial {serial} is not above {serial}", StringComparison.Ordinal)))
+        {
+            Assert.True(warned.Elapsed < TimeSpan.FromSeconds(10), "no warning for an edit without a serial increase");
+            await Task.Delay(50);
         }
     }
 

@@ -60,6 +60,38 @@ public sealed class TransferOptionsTests
     }
 
     [Theory]
+    [InlineData("key \"xfr-key\" {\n    algorithm hmac-sha256;\n    secret \"SECRET\";\n};\n", null)]
+    [InlineData("# made by tsig-keygen\nkey xfr-key { algorithm hmac-sha256; secret \"SECRET\"; }; // done\n", null)]
+    [InlineData("key \"xfr-key\" {\n    algoritm hmac-sha256;\n    secret \"SECRET\";\n};\n", "(2,5): error: 'algoritm' is not a key setting")]
+    [InlineData("key \"xfr-key\" {\n    algorithm hmac-md5;\n    secret \"SECRET\";\n};\n", "(1,1): error: key 'xfr-key':Algorithm: 'hmac-md5' is not a TSIG algorithm")]
+    [InlineData("key \"xfr-key\" {\n    secret \"SECRET\";\n};\n", "(1,1): error: key 'xfr-key' needs an algorithm")]
+    [InlineData("\nzone \"example.org\" { };\n", "(2,1): error: expected key \"NAME\"")]
+    public void KeysFiles_BindKeyClauses_ReadOrErrorAtThePlace(string text, string? error)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"scriptable-keys-{Guid.NewGuid():N}.key");
+        File.WriteAllText(file, text.Replace("SECRET", Secret, StringComparison.Ordinal));
+        try
+        {
+            var options = new ServerOptions { StateDirectory = "/tmp/scriptable-transfer-options" };
+            options.Tsig.KeysFiles.Add(file);
+            var errors = options.Validate();
+            if (error is null)
+            {
+                Assert.Empty(errors);
+                Assert.Equal(Convert.FromBase64String(Secret), options.ToTransferSettings().Keys.Find("xfr-key")!.Secret);
+            }
+            else
+            {
+                Assert.Contains(errors, e => e.Contains(file + error, StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
     [InlineData("xfr-key", "hmac-md5", "'hmac-md5' is not a TSIG algorithm")]
     [InlineData("bad..name", "hmac-sha256", "'bad..name' is not a key name")]
     public void Keygen_BadArguments_OneLineAndExitTwo(string name, string algorithm, string error)

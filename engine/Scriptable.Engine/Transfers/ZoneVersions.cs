@@ -20,7 +20,17 @@ public sealed record ZoneVersionsResult(IReadOnlyList<Zone> Served, IReadOnlyDic
 /// </summary>
 public sealed class ZoneVersions
 {
+    private readonly IReadOnlyDictionary<DnsName, uint> _remembered;
     private Dictionary<DnsName, Entry> _entries = [];
+
+    /// <summary>
+    /// Creates the history; <paramref name="remembered"/> holds the serials served before a restart
+    /// (<see cref="SerialStore"/>): a zone with a serial policy starts above them.
+    /// </summary>
+    public ZoneVersions(IReadOnlyDictionary<DnsName, uint>? remembered = null)
+    {
+        _remembered = remembered ?? new Dictionary<DnsName, uint>();
+    }
 
     /// <summary>Computes what to serve for the zones just loaded; <paramref name="now"/> is Unix time, for <see cref="SerialPolicy.UnixTime"/>.</summary>
     public ZoneVersionsResult Apply(IReadOnlyCollection<Zone> loaded, TransferSettings settings, long now)
@@ -33,17 +43,24 @@ public sealed class ZoneVersions
         var warnings = new List<string>();
         foreach (var zone in loaded)
         {
-            var policy = settings.For(zone.Origin).Serial;
+            var config = settings.For(zone.Origin);
+            var policy = config.Serial;
             Entry entry;
             if (!_entries.TryGetValue(zone.Origin, out var previous))
             {
-                entry = new Entry(zone, policy == SerialPolicy.UnixTime && SerialArithmetic.IsNewer((uint)now, zone.Serial) ? WithSerial(zone, (uint)now) : zone, ZoneJournal.Empty);
+                entry = new Entry(zone, First(zone, policy, now), ZoneJournal.Empty);
                 changed.Add(entry.Served);
             }
             else if (ReferenceEquals(previous.Loaded, zone))
             {
                 // The files did not change (the loader's cache gave the same zone back).
                 entry = previous;
+            }
+            else if (policy == SerialPolicy.Keep && config.Allow.Count == 0 && config.Notify.Count == 0)
+            {
+                // No secondary: no journal to keep, no serial to warn about (a large zone is not compared record by record).
+                entry = new Entry(zone, zone, ZoneJournal.Empty);
+                changed.Add(zone);
             }
             else
             {
@@ -60,6 +77,31 @@ public sealed class ZoneVersions
 
         _entries = entries;
         return new ZoneVersionsResult(served, entries.ToFrozenDictionary(e => e.Key, e => e.Value.Journal), changed, warnings);
+    }
+
+    /// <summary>
+    /// The first version served: the file's serial, or with a serial policy the time (UnixTime) or one above the
+    /// serial served before a restart, whichever is highest (the content may have changed while the server was down).
+    /// </summary>
+    private Zone First(Zone zone, SerialPolicy policy, long now)
+    {
+        if (policy == SerialPolicy.Keep)
+        {
+            return zone;
+        }
+
+        var serial = zone.Serial;
+        if (_remembered.TryGetValue(zone.Origin, out var before) && SerialArithmetic.IsNewer(before + 1, serial))
+        {
+            serial = before + 1;
+        }
+
+        if (policy == SerialPolicy.UnixTime && SerialArithmetic.IsNewer((uint)now, serial))
+        {
+            serial = (uint)now;
+        }
+
+        return serial == zone.Serial ? zone : WithSerial(zone, serial);
     }
 
     private static Entry Next(Entry previous, Zone zone, SerialPolicy policy, long now, List<string> warnings)

@@ -9,16 +9,45 @@ public sealed class TsigConfig
     /// <summary>The keys; <c>scriptable tsig keygen NAME</c> prints one.</summary>
     public List<TsigKeyConfig> Keys { get; set; } = [];
 
+    /// <summary>
+    /// Files of BIND <c>key</c> clauses (as <c>tsig-keygen</c> and <c>scriptable tsig keygen</c> print them), read at
+    /// start: the same file can be included by a BIND on the same machine. Keys here and in <see cref="Keys"/> add up.
+    /// </summary>
+    public List<string> KeysFiles { get; set; } = [];
+
     /// <summary>Every key that is not valid, one line each, and the ring of those that are.</summary>
     public TsigKeyRing ToKeyRing(List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var keys = new List<TsigKey>();
-        var names = new HashSet<DnsName>();
+        var entries = new List<(string At, TsigKeyConfig Config)>();
         for (var i = 0; i < Keys.Count; i++)
         {
-            var config = Keys[i];
-            var at = $"Tsig:Keys:{i}";
+            entries.Add(($"Tsig:Keys:{i}", Keys[i]));
+        }
+
+        foreach (var file in KeysFiles)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"Tsig:KeysFiles: '{file}' cannot be read: {ex.Message}");
+                continue;
+            }
+
+            foreach (var key in TsigKeyFile.Parse(text, file, errors))
+            {
+                entries.Add(($"{file}({key.Line},1): error: key '{key.Name}'", new TsigKeyConfig { Name = key.Name, Algorithm = key.Algorithm, Secret = key.Secret }));
+            }
+        }
+
+        var keys = new List<TsigKey>();
+        var names = new HashSet<DnsName>();
+        foreach (var (at, config) in entries)
+        {
             if (!DnsName.TryParse((config.Name ?? "").TrimEnd('.') + ".", null, out var name, out var nameError) || string.IsNullOrWhiteSpace(config.Name))
             {
                 errors.Add($"{at}:Name: '{config.Name}' is not a key name (a domain name such as xfr-key or transfer.example.org): {nameError ?? "empty"}");

@@ -58,7 +58,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private string _policiesHash = "";
     private int _forceNext;
     private bool _closed;
-    private readonly Engine.Transfers.ZoneVersions _versions = new();
+    private readonly Engine.Transfers.ZoneVersions _versions;
     private readonly Engine.Transfers.NotifySender _notify;
     private readonly Engine.Transfers.TransferMetrics _transferMetrics;
 
@@ -84,6 +84,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         var slots = 16 + (listen.Count * (threads + options.Policy.MaxStuckThreads + 2 + Math.Max(0, options.TcpMaxConnections)));
         var containmentLogger = loggerFactory.CreateLogger("Scriptable.Containment");
         _containment = PolicyContainment.Open(options.ResolveStateDirectory(), options.Policies, slots, containmentLogger, tried: options.Policy.Trial.Enabled);
+        _versions = new Engine.Transfers.ZoneVersions(_containment.StateDirectory is { } state ? Engine.Transfers.SerialStore.Load(state) : null);
         Pipeline = new QueryPipeline(ServerSnapshot.Empty, loggerFactory.CreateLogger("Scriptable.Query"), journal: _containment.Journal);
         var policyOptions = options.Policy.ToOptions();
         if (options.Policy.Trial.Enabled)
@@ -407,6 +408,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
                 Pipeline.Publish(new ServerSnapshot(served, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, keys, versions.Journals));
+            }
+
+            if (versions.Changed.Count > 0 && _containment.StateDirectory is { } stateDirectory)
+            {
+                // Serial policies go on above these after a restart.
+                Engine.Transfers.SerialStore.Save(stateDirectory, versions.Served);
             }
 
             foreach (var changed in versions.Changed)

@@ -72,8 +72,8 @@ public sealed class OutgoingTransferTests
     public void Ixfr_FromTheClientsSerial_DeltasOrSoaOrWholeZone(uint clientSerial, DnsTransport transport, int records)
     {
         var versions = new ZoneVersions();
-        versions.Apply([ZoneVersionsTests.Zone(1)], TransferSettings.None, 0);
-        var result = versions.Apply([ZoneVersionsTests.Zone(2, "new A 192.0.2.99")], TransferSettings.None, 0);
+        versions.Apply([ZoneVersionsTests.Zone(1)], ZoneVersionsTests.Settings(), 0);
+        var result = versions.Apply([ZoneVersionsTests.Zone(2, "new A 192.0.2.99")], ZoneVersionsTests.Settings(), 0);
         var zone = result.Served.Single();
         var pipeline = new TransferPipeline(zone, result.Journals);
 
@@ -88,9 +88,9 @@ public sealed class OutgoingTransferTests
     public void Ixfr_OverUdpTooLarge_SoaAlone()
     {
         var versions = new ZoneVersions();
-        versions.Apply([ZoneVersionsTests.Zone(1)], TransferSettings.None, 0);
+        versions.Apply([ZoneVersionsTests.Zone(1)], ZoneVersionsTests.Settings(), 0);
         var extra = string.Concat(Enumerable.Range(0, 100).Select(i => $"host{i} A 192.0.2.{i}\n"));
-        var result = versions.Apply([ZoneVersionsTests.Zone(2, extra)], TransferSettings.None, 0);
+        var result = versions.Apply([ZoneVersionsTests.Zone(2, extra)], ZoneVersionsTests.Settings(), 0);
         var pipeline = new TransferPipeline(result.Served.Single(), result.Journals);
 
         var answer = Responses.Parse(pipeline.Run(IxfrQuery(1), DnsTransport.Udp).Single()).AnswerRecords;

@@ -62,6 +62,26 @@ internal sealed class TransferPipeline
         }
     }
 
+    /// <summary>Octets allocated by <paramref name="count"/> answers to <paramref name="query"/> (after one to warm up).</summary>
+    public long Allocated(byte[] query, int count)
+    {
+        var context = _pipeline.CreateContext();
+        context.Reset(query, 0, query.Length, DnsTransport.Udp);
+        context.SetClient([192, 0, 2, 99], 40000);
+        _pipeline.Process(context);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < count; i++)
+        {
+            context.Reset(query, 0, query.Length, DnsTransport.Udp);
+            context.SetClient([192, 0, 2, 99], 40000);
+            _pipeline.Process(context);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        _pipeline.ReleaseContext(context);
+        return allocated;
+    }
+
     /// <summary><paramref name="query"/> signed with <paramref name="key"/> at <paramref name="time"/>.</summary>
     public static byte[] Sign(byte[] query, TsigKey key, long time)
     {

@@ -43,6 +43,12 @@ public sealed class TsigStageTests
     }
 
     [Fact]
+    public void Process_UnsignedQueryWithKeysConfigured_AllocatesNothing()
+    {
+        Assert.Equal(0, _pipeline.Allocated(RawQuery.Build("www.example.org", RecordType.A), 1000));
+    }
+
+    [Fact]
     public void Invoke_TsigNotLast_FormErr()
     {
         var signed = TransferPipeline.Sign(RawQuery.Build("www.example.org", RecordType.A), TransferPipeline.Key, _pipeline.Now);

@@ -19,18 +19,23 @@ public sealed class ZoneVersionsTests
         {extra}
         """);
 
-    private static TransferSettings Settings(SerialPolicy policy) =>
-        new(TsigKeyRing.Empty, [KeyValuePair.Create(Origin, new ZoneTransferConfig { Serial = policy })]);
+    /// <summary>A secondary at 192.0.2.53 (journals and warnings are kept only for zones that have one).</summary>
+    internal static TransferSettings Settings(SerialPolicy policy = SerialPolicy.Keep) =>
+        new(TsigKeyRing.Empty, [KeyValuePair.Create(Origin, new ZoneTransferConfig
+        {
+            Serial = policy,
+            Allow = [new TransferAllow(new System.Net.IPNetwork(System.Net.IPAddress.Parse("192.0.2.53"), 32), null)],
+        })]);
 
     [Fact]
     public void Apply_SerialIncreased_JournalHoldsTheDifference()
     {
         var versions = new ZoneVersions();
-        var first = versions.Apply([Zone(1)], TransferSettings.None, 0);
+        var first = versions.Apply([Zone(1)], Settings(), 0);
         Assert.Single(first.Changed);
         Assert.Empty(first.Journals[Origin].Deltas);
 
-        var second = versions.Apply([Zone(2, "new A 192.0.2.99\nwww A 192.0.2.11")], TransferSettings.None, 0);
+        var second = versions.Apply([Zone(2, "new A 192.0.2.99\nwww A 192.0.2.11")], Settings(), 0);
 
         var delta = Assert.Single(second.Journals[Origin].Deltas);
         Assert.Equal((1u, 2u), (delta.FromSerial, delta.ToSerial));
@@ -46,10 +51,10 @@ public sealed class ZoneVersionsTests
     public void Apply_ChangedWithoutSerialBump_WarnsAndStartsTheJournalOver()
     {
         var versions = new ZoneVersions();
-        versions.Apply([Zone(1)], TransferSettings.None, 0);
-        versions.Apply([Zone(2, "a A 192.0.2.2")], TransferSettings.None, 0);
+        versions.Apply([Zone(1)], Settings(), 0);
+        versions.Apply([Zone(2, "a A 192.0.2.2")], Settings(), 0);
 
-        var result = versions.Apply([Zone(2, "b A 192.0.2.3")], TransferSettings.None, 0);
+        var result = versions.Apply([Zone(2, "b A 192.0.2.3")], Settings(), 0);
 
         var warning = Assert.Single(result.Warnings);
         Assert.Contains("zone 'example.org.' changed but its serial 2 is not above 2", warning);
@@ -79,6 +84,50 @@ public sealed class ZoneVersionsTests
         var delta = Assert.Single(edited.Journals[Origin].Deltas);
         Assert.Equal(served, delta.FromSerial);
         Assert.Equal(zone.Serial, delta.ToSerial);
+    }
+
+    [Theory]
+    [InlineData(SerialPolicy.Increment, 2024010106u)]
+    [InlineData(SerialPolicy.UnixTime, 2024010106u)]
+    [InlineData(SerialPolicy.Keep, 2024010101u)]
+    public void Apply_AfterARestart_SerialPolicyGoesOnAboveTheRememberedSerial(SerialPolicy policy, uint expected)
+    {
+        var remembered = new Dictionary<DnsName, uint> { [Origin] = 2024010105 };
+        var versions = new ZoneVersions(remembered);
+
+        var first = versions.Apply([Zone(2024010101)], Settings(policy), 1_000_000);
+
+        Assert.Equal(expected, first.Served.Single().Serial);
+    }
+
+    [Fact]
+    public void SerialStore_SaveThenLoad_SameSerials()
+    {
+        var directory = Directory.CreateTempSubdirectory("scriptable-serials-").FullName;
+        try
+        {
+            Assert.True(SerialStore.Save(directory, [Zone(42)]));
+            Assert.Equal(42u, SerialStore.Load(directory)[Origin]);
+            File.WriteAllText(Path.Combine(directory, SerialStore.FileName), "not json");
+            Assert.Empty(SerialStore.Load(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Apply_ZoneWithoutSecondaries_NoJournalNoWarning()
+    {
+        var versions = new ZoneVersions();
+        versions.Apply([Zone(1)], TransferSettings.None, 0);
+
+        var result = versions.Apply([Zone(1, "b A 192.0.2.3")], TransferSettings.None, 0);
+
+        Assert.Empty(result.Warnings);
+        Assert.Empty(result.Journals[Origin].Deltas);
+        Assert.Single(result.Changed);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -7,30 +6,24 @@ using Scriptable.TestCommon;
 namespace Scriptable.Server.IntegrationTests;
 
 /// <summary>
-/// named (Debian's <c>bind9</c>, installed by scripts/setup.sh) on a loopback port, in a folder of its own, with
-/// the zones given: the reference for how zone files are read.
+/// named (Debian's <c>bind9</c>, installed by scripts/setup.sh) as the primary of the zones given, on a loopback port
+/// in a folder of its own (a <see cref="NameServerProcess"/>): the reference for how zone files are read.
 /// </summary>
 public sealed class BindServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output;
+    private readonly NameServerProcess _named;
 
-    private BindServer(Process process, ConcurrentQueue<string> output, string directory, int port)
+    private BindServer(NameServerProcess named, int port)
     {
-        _process = process;
-        _output = output;
-        Directory = directory;
+        _named = named;
         Port = port;
     }
-
-    /// <summary>named's folder: its configuration, the zone files, its pid file.</summary>
-    public string Directory { get; }
 
     /// <summary>The port named answers on, UDP and TCP, at 127.0.0.1.</summary>
     public int Port { get; }
 
     /// <summary>What named has logged so far.</summary>
-    public string Log => string.Join('\n', _output);
+    public string Log => _named.Log;
 
     /// <summary>
     /// Starts named with one primary zone per (origin, zone text), transfers allowed from loopback, and waits until
@@ -38,11 +31,10 @@ public sealed class BindServer : IAsyncDisposable
     /// </summary>
     public static async Task<BindServer> StartAsync(params (string Origin, string Text)[] zones)
     {
-        var named = ExternalTool.Require("named");
         var failures = new List<string>();
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            var directory = System.IO.Directory.CreateTempSubdirectory("scriptable-named-").FullName;
+            var directory = Directory.CreateTempSubdirectory("scriptable-named-").FullName;
             var port = FreePorts.Next();
             var declarations = new System.Text.StringBuilder();
             foreach (var (origin, text) in zones)
@@ -66,23 +58,10 @@ public sealed class BindServer : IAsyncDisposable
                 controls { };
                 {{declarations}}
                 """);
-            var start = new ProcessStartInfo(named)
-            {
-                ArgumentList = { "-g", "-n", "1", "-c", Path.Combine(directory, "named.conf") },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            var output = new ConcurrentQueue<string>();
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new BindServer(process, output, directory, port);
+            var server = new BindServer(NameServerProcess.Start("named", "named", ["-g", "-n", "1", "-c", Path.Combine(directory, "named.conf")], directory, port), port);
             var probe = RawQuery.Build(zones[0].Origin, Engine.Protocol.RecordType.SOA);
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(15) && !process.HasExited)
+            while (clock.Elapsed < TimeSpan.FromSeconds(15) && server._named.Running)
             {
                 try
                 {
@@ -98,7 +77,7 @@ public sealed class BindServer : IAsyncDisposable
                 }
             }
 
-            failures.Add($"port {port}: {(process.HasExited ? $"exited with {process.ExitCode}" : "no SOA in 15 s")}; named said: {server.Log}");
+            failures.Add($"port {port}: {(server._named.Running ? "no SOA in 15 s" : "exited")}; named said: {server.Log}");
             await server.DisposeAsync();
         }
 
@@ -106,21 +85,5 @@ public sealed class BindServer : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _named.DisposeAsync();
 }

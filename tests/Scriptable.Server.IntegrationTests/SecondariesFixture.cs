@@ -17,7 +17,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
     /// <summary>The zone's first serial.</summary>
     public const uint FirstSerial = 2024010101;
 
-    private readonly List<SecondaryServer> _secondaries = [];
+    private readonly List<NameServerProcess> _secondaries = [];
 
     /// <summary>The key's secret (base64).</summary>
     public string Secret { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -26,7 +26,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
     public TestServer Primary { get; private set; } = null!;
 
     /// <summary>BIND, NSD and Knot, in that order.</summary>
-    public IReadOnlyList<SecondaryServer> Secondaries => _secondaries;
+    public IReadOnlyList<NameServerProcess> Secondaries => _secondaries;
 
     /// <summary>The zone file's text for serial <paramref name="serial"/>, with <paramref name="extra"/> lines.</summary>
     public static string Zone(uint serial, string extra = "") => $"""
@@ -105,7 +105,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
     }
 
     /// <summary>The serial a secondary answers for the zone, or null (not loaded, no answer).</summary>
-    public static async Task<uint?> SerialAsync(SecondaryServer secondary)
+    public static async Task<uint?> SerialAsync(NameServerProcess secondary)
     {
         try
         {
@@ -137,7 +137,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
         }
     }
 
-    private SecondaryServer StartBind(int port, int primary)
+    private NameServerProcess StartBind(int port, int primary)
     {
         var dir = Directory.CreateTempSubdirectory("scriptable-bind-").FullName;
         File.WriteAllText(Path.Combine(dir, "named.conf"), $$"""
@@ -156,7 +156,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
             controls { };
             {{ReadmeBindExample(primary)}}
             """);
-        return SecondaryServer.Start("named", "named", ["-g", "-c", Path.Combine(dir, "named.conf")], dir, port);
+        return NameServerProcess.Start("named", "named", ["-g", "-c", Path.Combine(dir, "named.conf")], dir, port);
     }
 
     /// <summary>
@@ -175,7 +175,7 @@ public sealed class SecondariesFixture : IAsyncLifetime
         return example.Replace("192.0.2.1 port 53", $"127.0.0.1 port {primary}", StringComparison.Ordinal).Replace(secret, Secret, StringComparison.Ordinal);
     }
 
-    private SecondaryServer StartNsd(int port, int primary)
+    private NameServerProcess StartNsd(int port, int primary)
     {
         var dir = Directory.CreateTempSubdirectory("scriptable-nsd-").FullName;
         File.WriteAllText(Path.Combine(dir, "nsd.conf"), $"""
@@ -206,10 +206,10 @@ public sealed class SecondariesFixture : IAsyncLifetime
                 allow-notify: 127.0.0.1 {KeyName}
                 provide-xfr: 127.0.0.1 NOKEY
             """);
-        return SecondaryServer.Start("nsd", "nsd", ["-d", "-c", Path.Combine(dir, "nsd.conf")], dir, port, Path.Combine(dir, "nsd.log"));
+        return NameServerProcess.Start("nsd", "nsd", ["-d", "-c", Path.Combine(dir, "nsd.conf")], dir, port, Path.Combine(dir, "nsd.log"));
     }
 
-    private SecondaryServer StartKnot(int port, int primary)
+    private NameServerProcess StartKnot(int port, int primary)
     {
         var dir = Directory.CreateTempSubdirectory("scriptable-knot2-").FullName;
         File.WriteAllText(Path.Combine(dir, "knot.conf"), $"""
@@ -249,6 +249,6 @@ public sealed class SecondariesFixture : IAsyncLifetime
                 acl: [notify-from-primary, transfer-out]
                 file: "{dir}/example.org.zone"
             """);
-        return SecondaryServer.Start("knotd", "knotd", ["-c", Path.Combine(dir, "knot.conf")], dir, port);
+        return NameServerProcess.Start("knotd", "knotd", ["-c", Path.Combine(dir, "knot.conf")], dir, port);
     }
 }

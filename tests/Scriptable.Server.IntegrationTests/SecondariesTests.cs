@@ -176,6 +176,6 @@ public sealed class SecondariesTests(SecondariesFixture fixture) : IClassFixture
         [.. digOutput.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.Trim(), @"\s+", "\t"))
             .Where(l => l.Length > 0 && !l.StartsWith(';') && !l.Contains("\tTSIG\t", StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal)];
 
-    private static Task<(int ExitCode, string Output, string Error)> Dig(SecondaryServer secondary, string name, string type) =>
+    private static Task<(int ExitCode, string Output, string Error)> Dig(NameServerProcess secondary, string name, string type) =>
         ExternalTool.RunAsync("dig", ["+nocmd", "+nostats", "-p", secondary.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "@127.0.0.1", name, type]);
 }

@@ -5,15 +5,15 @@ using System.Net;
 namespace Scriptable.Server.IntegrationTests;
 
 /// <summary>
-/// A secondary name server (BIND's named, NSD or knotd) started in the foreground on a loopback port with its own
+/// A name server (BIND's named, NSD or knotd) started in the foreground on a loopback port with its own
 /// configuration in a temporary folder; what it logs is kept for the tests to read. Killed on dispose.
 /// </summary>
-public sealed class SecondaryServer : IAsyncDisposable
+public sealed class NameServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SecondaryServer(string name, Process process, string directory, int port, string? logFile)
+    private NameServerProcess(string name, Process process, string directory, int port, string? logFile)
     {
         Name = name;
         _process = process;
@@ -40,7 +40,7 @@ public sealed class SecondaryServer : IAsyncDisposable
     public bool Running => !_process.HasExited;
 
     /// <summary>Starts <paramref name="tool"/> with <paramref name="arguments"/>; the configuration is already written in <paramref name="directory"/>.</summary>
-    public static SecondaryServer Start(string name, string tool, IEnumerable<string> arguments, string directory, int port, string? logFile = null)
+    public static NameServerProcess Start(string name, string tool, IEnumerable<string> arguments, string directory, int port, string? logFile = null)
     {
         var start = new ProcessStartInfo(Scriptable.TestCommon.ExternalTool.Require(tool))
         {
@@ -55,7 +55,7 @@ public sealed class SecondaryServer : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        var server = new SecondaryServer(name, process, directory, port, logFile);
+        var server = new NameServerProcess(name, process, directory, port, logFile);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { server._output.Enqueue(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { server._output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();

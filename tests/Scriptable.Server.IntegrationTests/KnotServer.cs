@@ -11,13 +11,11 @@ namespace Scriptable.Server.IntegrationTests;
 /// </summary>
 public sealed class KnotServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _directory;
+    private readonly NameServerProcess _knotd;
 
-    private KnotServer(Process process, string directory, int port)
+    private KnotServer(NameServerProcess knotd, int port)
     {
-        _process = process;
-        _directory = directory;
+        _knotd = knotd;
         EndPoint = new IPEndPoint(IPAddress.Loopback, port);
     }
 
@@ -30,11 +28,10 @@ public sealed class KnotServer : IAsyncDisposable
     /// </summary>
     public static async Task<KnotServer> StartAsync(string origin, string zoneText)
     {
-        var knotd = ExternalTool.Require("knotd");
         var failures = new List<string>();
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            var server = await TryStartAsync(knotd, origin, zoneText, failures);
+            var server = await TryStartAsync(origin, zoneText, failures);
             if (server is not null)
             {
                 return server;
@@ -44,7 +41,7 @@ public sealed class KnotServer : IAsyncDisposable
         throw new InvalidOperationException("knotd did not start:\n" + string.Join("\n", failures));
     }
 
-    private static async Task<KnotServer?> TryStartAsync(string knotd, string origin, string zoneText, List<string> failures)
+    private static async Task<KnotServer?> TryStartAsync(string origin, string zoneText, List<string> failures)
     {
         var directory = Directory.CreateTempSubdirectory("scriptable-knot-").FullName;
         var zoneFile = Path.Combine(directory, origin + ".zone");
@@ -70,23 +67,10 @@ public sealed class KnotServer : IAsyncDisposable
               - domain: {origin}
                 file: "{zoneFile}"
             """);
-        var start = new ProcessStartInfo(knotd)
-        {
-            ArgumentList = { "-c", Path.Combine(directory, "knot.conf") },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new KnotServer(process, directory, port);
+        var server = new KnotServer(NameServerProcess.Start("knotd", "knotd", ["-c", Path.Combine(directory, "knot.conf")], directory, port), port);
         var probe = RawQuery.Build(origin, Engine.Protocol.RecordType.SOA);
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && !process.HasExited)
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && server._knotd.Running)
         {
             try
             {
@@ -102,29 +86,11 @@ public sealed class KnotServer : IAsyncDisposable
             }
         }
 
-        var exited = process.HasExited ? $"exited with {process.ExitCode}" : "no answer in 10 s";
+        failures.Add($"port {port}: {(server._knotd.Running ? "no answer in 10 s" : "exited")}; knotd said: {server._knotd.Log}");
         await server.DisposeAsync();
-        failures.Add($"port {port}: {exited}; knotd said: {string.Join(" | ", output)}");
         return null;
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
+    public ValueTask DisposeAsync() => _knotd.DisposeAsync();
 }

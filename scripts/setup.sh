@@ -6,8 +6,9 @@
 #   the install tests verify the unit; systemd need not run), setpriv (util-linux:
 #   they run the unit's command as its user), chromium (the status page tests);
 #   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
-#   tests' readers; unbound (a validating resolver the DNSSEC tests start
-#   themselves) and delv (bind9-dnsutils, a second validator);
+#   tests' readers; named (bind9, bind9-utils), nsd, unbound and etcd (etcd-server,
+#   etcd-client): the servers the zone, transfer, DNSSEC and cluster tests start
+#   themselves; delv, ldns-verify-zone (ldnsutils) and dnsviz: DNSSEC validators;
 # then the public country database of the default policies folder
 # (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
 # database (what scripts/run.sh and the README's first queries need).
@@ -16,10 +17,11 @@
 # and runs `apt-get update` + `apt-get install` only for what is missing. Runs
 # as root, or through sudo when available.
 #
-# The knot and unbound packages would start (and enable) a system daemon. Tests
-# run their own on loopback ports, so when this script installs one it keeps the
-# packaged service from starting, disables it, and stops a daemon the install
-# started anyway. An already installed package is left as it is.
+# The knot, bind9, nsd, unbound and etcd-server packages would start (and
+# enable) a system server, on port 53 for the first four. Tests run their own on
+# loopback ports, so when this script installs one of them it keeps the packaged
+# service from starting, disables it, and stops a server the install started
+# anyway. An already installed package is left as it is.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -39,8 +41,15 @@ NEEDS=(
   "fstrm_capture fstrm-bin"
   "dnstap-ldns dnstap-ldns"
   "protoc protobuf-compiler"
-  "unbound unbound"
+  "named bind9"
+  "named-checkzone bind9-utils"
   "delv bind9-dnsutils"
+  "nsd nsd"
+  "unbound unbound"
+  "etcd etcd-server"
+  "etcdctl etcd-client"
+  "ldns-verify-zone ldnsutils"
+  "dnsviz dnsviz"
 )
 if [[ "${1:-}" == --run ]]; then
   NEEDS=("curl curl" "dig bind9-dnsutils")
@@ -92,8 +101,8 @@ alive() {
   [[ -n "$st" && "${st:0:1}" != Z && "${st:0:1}" != X ]]
 }
 
-# daemon_pids NAME -> PIDs of running NAME processes, from /proc (procps may be absent)
-daemon_pids() {
+# pids_of COMM -> PIDs of running processes named COMM, from /proc (procps may be absent)
+pids_of() {
   local d
   for d in /proc/[0-9]*; do
     if [[ "$(cat "$d/comm" 2>/dev/null)" == "$1" ]] && alive "${d#/proc/}"; then
@@ -103,12 +112,11 @@ daemon_pids() {
   return 0
 }
 
-# package process service packaged-configuration: the daemons whose packages start them
-DAEMONS=("knot knotd knot /etc/knot/" "unbound unbound unbound /etc/unbound/")
-installing=()
+# package:process:service of the packages that start a server when installed
+DAEMONS=(knot:knotd:knot bind9:named:named nsd:nsd:nsd unbound:unbound:unbound etcd-server:etcd:etcd)
+installing_daemons=()
 for entry in "${DAEMONS[@]}"; do
-  read -r pkg _ <<<"$entry"
-  [[ " ${missing[*]} " == *" $pkg "* ]] && installing+=("$entry")
+  [[ " ${missing[*]} " == *" ${entry%%:*} "* ]] && installing_daemons+=("$entry")
 done
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# scriptable setup.sh: no service starts during install"
@@ -124,15 +132,15 @@ trap restore_policy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if (( ${#installing[@]} )); then
-  for entry in "${installing[@]}"; do
-    read -r _ proc _ <<<"$entry"
-    before_pids+="$(daemon_pids "$proc")"$'\n'
+if (( ${#installing_daemons[@]} )); then
+  for entry in "${installing_daemons[@]}"; do
+    IFS=: read -r _ process _ <<<"$entry"
+    before_pids+="$(pids_of "$process")"$'\n'
   done
   # policy-rc.d (Debian's invoke-rc.d policy hook): exit 101 = "action
   # forbidden", honoured by invoke-rc.d and deb-systemd-invoke, so the
-  # postinst does not start the service. Only placed when none exists; removed
-  # on exit.
+  # packages' postinst scripts do not start their services. Only placed when
+  # none exists; removed on exit.
   if [[ ! -e "$POLICY" ]]; then
     printf '#!/bin/sh\n%s\nexit 101\n' "$POLICY_MARK" | as_root tee "$POLICY" >/dev/null
     as_root chmod 0755 "$POLICY"
@@ -148,8 +156,8 @@ as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-re
   || die "apt-get install ${missing[*]} failed"
 restore_policy
 
-for entry in "${installing[@]}"; do
-  read -r _ proc service confdir <<<"$entry"
+for entry in "${installing_daemons[@]}"; do
+  IFS=: read -r package process service <<<"$entry"
   # disable the packaged service (boot-time start)
   if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
     as_root systemctl disable --now "$service.service" >/dev/null 2>&1 \
@@ -157,18 +165,19 @@ for entry in "${installing[@]}"; do
   elif [[ -x "/etc/init.d/$service" ]] && command -v update-rc.d >/dev/null 2>&1; then
     as_root update-rc.d "$service" disable >/dev/null 2>&1 || log "warning: update-rc.d $service disable failed"
   fi
-  # stop a daemon the install started anyway: a new process using the packaged
-  # configuration (no -c, or -c $confdir...); instances started by anyone else
-  # at the same time (with their own -c) are left alone
-  for pid in $(daemon_pids "$proc"); do
+  # stop a server the install started anyway: a new process using the packaged
+  # configuration (no -c/--config/--data-dir of its own, or one under /etc/);
+  # servers started by anyone else at the same time, with their own
+  # configuration, are left alone
+  for pid in $(pids_of "$process"); do
     grep -qx "$pid" <<<"$before_pids" && continue
     args="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || continue
-    if [[ "$args" != *" -c "* && "$args" != *"--config"* ]] || [[ "$args" == *" $confdir"* ]]; then
-      log "stopping the $proc started by the $service package (pid $pid)"
+    if [[ "$args" != *" -c "* && "$args" != *"--config"* && "$args" != *"--data-dir"* ]] || [[ "$args" == *" /etc/"* ]]; then
+      log "stopping the $process started by the $package package (pid $pid)"
       signal TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
       if alive "$pid"; then signal KILL "$pid" 2>/dev/null || true; fi
-      if alive "$pid"; then log "warning: could not stop $proc pid $pid"; fi
+      if alive "$pid"; then log "warning: could not stop $process pid $pid"; fi
     fi
   done
 done

@@ -44,6 +44,9 @@ public sealed class KnotComparisonTests(KnotComparisonTests.Servers servers) : I
             ("c.ent.example.org", RecordType.A), ("_sip._udp.example.org", RecordType.SRV), ("sub.example.org", RecordType.NS),
             ("www.sub.example.org", RecordType.A), ("ns.sub.example.org", RecordType.A), ("sub.example.org", RecordType.DS),
             ("big.example.org", RecordType.TXT), ("mail.example.org", RecordType.A), ("ns1.example.org", RecordType.AAAA),
+            ("x.dn.example.org", RecordType.A), ("deep.x.dn.example.org", RecordType.A), ("dn.example.org", RecordType.DNAME),
+            ("dn.example.org", RecordType.A), ("foo.inzone.example.org", RecordType.A), ("svc.example.org", RecordType.HTTPS),
+            ("_8443._https.svc.example.org", RecordType.SVCB), ("alias-svc.example.org", RecordType.HTTPS),
         ];
         foreach (var (name, type) in questions)
         {

@@ -10,7 +10,8 @@ public static class TestZones
     /// <summary>
     /// example.org with one of everything the answer stage handles: positive data of many types, a CNAME
     /// chain, an out-of-zone CNAME, a CNAME loop, wildcards, an empty non-terminal, a delegation with glue,
-    /// and a large RRset that does not fit in 512 octets.
+    /// DNAMEs (out of zone, and into the wildcard), HTTPS and SVCB in service and alias
+    /// mode, and a large RRset that does not fit in 512 octets.
     /// </summary>
     public const string ExampleOrg = """
         $ORIGIN example.org.
@@ -44,6 +45,12 @@ public static class TestZones
         sub      IN NS   ns.sub
         sub      IN NS   ns.example.net.
         ns.sub   IN A    192.0.2.200
+        dn       IN DNAME example.net.
+        inzone   IN DNAME wild
+        svc      IN HTTPS 1 . alpn=h2 ipv4hint=192.0.2.80
+        svc      IN A    192.0.2.80
+        _8443._https.svc IN SVCB 1 www alpn=h2 port=8443
+        alias-svc IN HTTPS 0 www
         big      IN TXT  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
         big      IN TXT  "1123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
         big      IN TXT  "2123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"

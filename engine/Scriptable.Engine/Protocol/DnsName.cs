@@ -307,6 +307,26 @@ public sealed class DnsName : IEquatable<DnsName>
         return _lower.AsSpan(start).SequenceEqual(ancestor._lower);
     }
 
+    /// <summary>
+    /// This name with its suffix <paramref name="from"/> replaced by <paramref name="to"/> (DNAME substitution,
+    /// RFC 6672 section 2.2); false when the result is longer than 255 octets. This name must lie below <paramref name="from"/>.
+    /// </summary>
+    public bool TryReplaceSuffix(DnsName from, DnsName to, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DnsName? result)
+    {
+        var keep = _labelOffsets[LabelCount - from.LabelCount];
+        if (keep + to._wire.Length > MaxWireLength)
+        {
+            result = null;
+            return false;
+        }
+
+        var wire = new byte[keep + to._wire.Length];
+        _wire.AsSpan(0, keep).CopyTo(wire);
+        to._wire.CopyTo(wire, keep);
+        result = new DnsName(wire);
+        return true;
+    }
+
     /// <summary>Prepends one label (used for <c>*</c> and relative owner names).</summary>
     public DnsName Prepend(ReadOnlySpan<byte> label)
     {

@@ -23,7 +23,7 @@ public sealed class RData : IEquatable<RData>
     public ReadOnlySpan<byte> Wire => _wire;
 
     /// <summary>
-    /// The name this record points at (NS, CNAME, PTR, DNAME target, MX exchange, SRV target), or null.
+    /// The name this record points at (NS, CNAME, PTR, DNAME target, MX exchange, SRV, SVCB and HTTPS target), or null.
     /// </summary>
     public DnsName? Target { get; }
 
@@ -69,6 +69,21 @@ public sealed class RData : IEquatable<RData>
                 return Fixed(bytes, 2, out error) && One(bytes, 2, true, out rdata, out error);
             case RecordType.SRV:
                 return Fixed(bytes, 6, out error) && One(bytes, 6, true, out rdata, out error);
+            case RecordType.SVCB or RecordType.HTTPS:
+            {
+                // priority(2) target<name> parameters: the target is what additional processing follows (RFC 9460).
+                var end = bytes.Length > 2 ? NameEnd(bytes, 2) : -1;
+                if (end < 0)
+                {
+                    error = $"{RecordType.ToText(type)} RDATA must be a priority, a target name and parameters";
+                    return false;
+                }
+
+                var target = DnsName.FromWire(bytes.AsSpan(2, end - 2));
+                rdata = new RData(bytes, [new NameRef(2, target)], target);
+                return true;
+            }
+
             case RecordType.SOA:
             {
                 var m = NameEnd(bytes, 0);

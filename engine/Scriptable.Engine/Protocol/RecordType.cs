@@ -72,6 +72,12 @@ public static class RecordType
     public const ushort ANY = 255;
     /// <summary>Certification authority authorization.</summary>
     public const ushort CAA = 257;
+    /// <summary>Location (RFC 1876).</summary>
+    public const ushort LOC = 29;
+    /// <summary>Child DS (RFC 7344).</summary>
+    public const ushort CDS = 59;
+    /// <summary>Child DNSKEY (RFC 7344).</summary>
+    public const ushort CDNSKEY = 60;
 
     private static readonly FrozenDictionary<string, ushort> s_byName = new Dictionary<string, ushort>(StringComparer.OrdinalIgnoreCase)
     {
@@ -80,6 +86,17 @@ public static class RecordType
         ["OPT"] = OPT, ["DS"] = DS, ["SSHFP"] = SSHFP, ["RRSIG"] = RRSIG, ["NSEC"] = NSEC, ["DNSKEY"] = DNSKEY,
         ["TLSA"] = TLSA, ["SVCB"] = SVCB, ["HTTPS"] = HTTPS, ["SPF"] = SPF, ["TKEY"] = TKEY, ["TSIG"] = TSIG,
         ["IXFR"] = IXFR, ["AXFR"] = AXFR, ["MAILB"] = MAILB, ["MAILA"] = MAILA, ["ANY"] = ANY, ["CAA"] = CAA,
+
+        // The other types BIND 9.18 reads in zone files (IANA's mnemonics), so zones holding them load and print.
+        ["MD"] = 3, ["MF"] = 4, ["MB"] = 7, ["MG"] = 8, ["MR"] = 9, ["NULL"] = 10, ["WKS"] = 11, ["MINFO"] = 14,
+        ["RP"] = 17, ["AFSDB"] = 18, ["X25"] = 19, ["ISDN"] = 20, ["RT"] = 21, ["NSAP"] = 22, ["NSAP-PTR"] = 23,
+        ["SIG"] = 24, ["KEY"] = 25, ["PX"] = 26, ["GPOS"] = 27, ["LOC"] = LOC, ["NXT"] = 30, ["EID"] = 31,
+        ["NIMLOC"] = 32, ["ATMA"] = 34, ["KX"] = 36, ["CERT"] = 37, ["A6"] = 38, ["SINK"] = 40, ["APL"] = 42,
+        ["IPSECKEY"] = 45, ["DHCID"] = 49, ["NSEC3"] = 50, ["NSEC3PARAM"] = 51, ["SMIMEA"] = 53, ["HIP"] = 55,
+        ["NINFO"] = 56, ["RKEY"] = 57, ["TALINK"] = 58, ["CDS"] = CDS, ["CDNSKEY"] = CDNSKEY, ["OPENPGPKEY"] = 61,
+        ["CSYNC"] = 62, ["ZONEMD"] = 63, ["NID"] = 104, ["L32"] = 105, ["L64"] = 106, ["LP"] = 107,
+        ["EUI48"] = 108, ["EUI64"] = 109, ["URI"] = 256, ["AVC"] = 258, ["DOA"] = 259, ["AMTRELAY"] = 260,
+        ["RESINFO"] = 261, ["WALLET"] = 262, ["TA"] = 32768, ["DLV"] = 32769,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     private static readonly FrozenDictionary<ushort, string> s_byNumber =

@@ -17,6 +17,8 @@ public static class ResponseCode
     public const int Refused = 5;
     /// <summary>Not authoritative for the zone (zone transfer and update responses).</summary>
     public const int NotAuth = 9;
+    /// <summary>Name exists when it should not: a DNAME substitution too long for a name (RFC 6672 section 2.2).</summary>
+    public const int YXDomain = 6;
     /// <summary>EDNS version not supported (extended, needs OPT).</summary>
     public const int BadVers = 16;
     /// <summary>Bad or missing server cookie (extended, needs OPT).</summary>

@@ -14,24 +14,29 @@ internal static class ZoneBuilder
     public static Zone? Build(DnsName origin, IReadOnlyList<ResourceRecord> records, string source, List<ZoneDiagnostic> errors, List<ZoneDiagnostic> warnings)
     {
         var errorCount = errors.Count;
+        ResourceRecord? presigned = null;
+        var presignedCount = 0;
         var byOwner = new Dictionary<DnsName, Dictionary<ushort, List<ResourceRecord>>>();
         foreach (var rr in records)
         {
             if (!rr.Owner.IsSubdomainOf(origin))
             {
-                errors.Add(new(rr.File, rr.Line, $"out-of-zone record '{rr.Owner}' in zone '{origin}'"));
+                // BIND ignores such a record with a warning, and loads the zone.
+                warnings.Add(new(rr.File, rr.Line, $"out-of-zone record '{rr.Owner}' ignored: it is not in zone '{origin}'"));
                 continue;
             }
 
-            if (rr.Type == RecordType.DNAME)
+            if (RecordType.IsMetaType(rr.Type))
             {
-                errors.Add(new(rr.File, rr.Line, $"DNAME records are not supported ('{rr.Owner}')"));
+                errors.Add(new(rr.File, rr.Line, $"{RecordType.ToText(rr.Type)} cannot be zone data"));
                 continue;
             }
 
-            if (RecordType.IsMetaType(rr.Type) || rr.Type is RecordType.RRSIG or RecordType.NSEC)
+            if (rr.Type is RecordType.RRSIG or RecordType.NSEC or Nsec3 or Nsec3Param)
             {
-                errors.Add(new(rr.File, rr.Line, $"{RecordType.ToText(rr.Type)} cannot be zone data here"));
+                // A presigned zone loads, as in BIND, but its signatures and chain are not served: signing is online.
+                presigned ??= rr;
+                presignedCount++;
                 continue;
             }
 
@@ -53,6 +58,11 @@ internal static class ZoneBuilder
             }
 
             list.Add(rr);
+        }
+
+        if (presigned is not null)
+        {
+            warnings.Add(new(presigned.File, presigned.Line, $"{presignedCount} RRSIG, NSEC, NSEC3 and NSEC3PARAM records ignored: Scriptable signs answers itself when the zone has keys (scriptable dnssec init), and serves no presigned data"));
         }
 
         if (!byOwner.TryGetValue(origin, out var apexTypes) || !apexTypes.TryGetValue(RecordType.SOA, out var soa))
@@ -92,6 +102,20 @@ internal static class ZoneBuilder
                 }
             }
 
+            if (byType.TryGetValue(RecordType.DNAME, out var dname))
+            {
+                if (dname.Count > 1)
+                {
+                    errors.Add(new(dname[1].File, dname[1].Line, $"'{owner}' has more than one DNAME record (RFC 6672 section 2.4)"));
+                }
+
+                if (!owner.Equals(origin) && byType.ContainsKey(RecordType.NS))
+                {
+                    // BIND loads it: the DNAME is on the child's side of the cut, never served from here.
+                    warnings.Add(new(dname[0].File, dname[0].Line, $"'{owner}' has a DNAME and NS records: the delegation wins and the DNAME will not be served (RFC 6672 section 2.3)"));
+                }
+            }
+
             if (owner.IsWildcard && byType.TryGetValue(RecordType.NS, out var wildNs))
             {
                 errors.Add(new(wildNs[0].File, wildNs[0].Line, $"wildcard '{owner}' cannot own NS records (RFC 4592 section 4.2)"));
@@ -127,15 +151,24 @@ internal static class ZoneBuilder
             }
         }
 
-        // Zone cuts (the highest one wins: everything below it is glue or occluded) and wildcard sources.
+        // Zone cuts and DNAMEs: the highest wins, everything below it is glue, occluded or redirected. A DNAME at
+        // the apex redirects the whole zone but its apex. Then wildcard sources.
+        var apexRedirect = nodes[origin].Dname is null ? null : nodes[origin];
         foreach (var node in nodes.Values)
         {
-            for (var skip = node.Name.LabelCount - origin.LabelCount - 1; skip >= 0; skip--)
+            node.Redirect = apexRedirect;
+            for (var skip = node.Name.LabelCount - origin.LabelCount - 1; skip >= 0 && apexRedirect is null; skip--)
             {
                 var ancestor = nodes[node.Name.StripLeft(skip)];
                 if (ancestor.IsDelegation)
                 {
                     node.Cut = ancestor;
+                    break;
+                }
+
+                if (ancestor.Dname is not null)
+                {
+                    node.Redirect = ancestor;
                     break;
                 }
             }
@@ -155,9 +188,63 @@ internal static class ZoneBuilder
                     }
                 }
             }
+
+            if (node.Redirect is { } redirect && redirect != node && node.Sets.Length > 0)
+            {
+                warnings.Add(new(source, 0, $"'{node.Name}' is below the DNAME of '{redirect.Name}' and will not be served: queries for it are redirected"));
+            }
+        }
+
+        // A name server below a DNAME could never be reached.
+        foreach (var node in nodes.Values)
+        {
+            if (node.Find(RecordType.NS) is { } ns && (node.IsApex || node.Cut == node))
+            {
+                foreach (var record in ns.Records)
+                {
+                    if (DnameAbove(record.Target!, origin, nodes) is { } redirect)
+                    {
+                        // The zone's own name server is an error, a delegation's a warning: as in BIND.
+                        var at = byOwner[node.Name][RecordType.NS][0];
+                        (node.IsApex ? errors : warnings).Add(new(at.File, at.Line, $"NS '{record.Target}' of '{node.Name}' is below the DNAME of '{redirect.Name}' and could never be reached"));
+                    }
+                }
+            }
+        }
+
+        if (errors.Count > errorCount)
+        {
+            return null;
         }
 
         return new Zone(origin, nodes[origin], new NameTable<ZoneNode>(nodes), source, total);
+    }
+
+    private const ushort Nsec3 = 50, Nsec3Param = 51;
+
+    /// <summary>The node whose DNAME redirects <paramref name="name"/> (a name strictly below it, in the zone), or null.</summary>
+    private static ZoneNode? DnameAbove(DnsName name, DnsName origin, Dictionary<DnsName, ZoneNode> nodes)
+    {
+        if (!name.IsSubdomainOf(origin))
+        {
+            return null;
+        }
+
+        ZoneNode? found = null;
+        for (var ancestor = name.Parent; ancestor.LabelCount >= origin.LabelCount; ancestor = ancestor.Parent)
+        {
+            if (nodes.TryGetValue(ancestor, out var node) && node.Dname is not null && node.Cut is null)
+            {
+                found = node;
+            }
+
+            if (ancestor.LabelCount == origin.LabelCount)
+            {
+                break;
+            }
+        }
+
+        return found;
     }
 
     private static RRset MakeSet(DnsName owner, ushort type, List<ResourceRecord> rrs, List<ZoneDiagnostic> warnings)

@@ -16,14 +16,17 @@ internal enum LookupKind
 
     /// <summary>The name does not exist; Node is its closest encloser.</summary>
     NxDomain,
+
+    /// <summary>The name lies below a DNAME; Node is the DNAME's owner (synthesise a CNAME, RFC 6672).</summary>
+    Dname,
 }
 
 /// <summary>The outcome of <see cref="ZoneLookup"/>.</summary>
 internal readonly record struct LookupResult(LookupKind Kind, ZoneNode Node);
 
 /// <summary>
-/// Finds what a name is in a zone: exact node, referral, wildcard (RFC 4592: the source of synthesis is
-/// <c>*.</c> the closest encloser, and only when the name does not exist) or NXDOMAIN.
+/// Finds what a name is in a zone: exact node, referral, DNAME redirection (RFC 6672), wildcard (RFC 4592: the
+/// source of synthesis is <c>*.</c> the closest encloser, and only when the name does not exist) or NXDOMAIN.
 /// </summary>
 internal static class ZoneLookup
 {
@@ -65,6 +68,11 @@ internal static class ZoneLookup
 
     private static LookupResult Classify(ZoneNode node, bool exact, bool dsQuery)
     {
+        if (node.Redirect is { } redirect && !(exact && redirect == node))
+        {
+            return new(LookupKind.Dname, redirect);
+        }
+
         if (node.Cut is { } cut && !(exact && dsQuery && cut == node))
         {
             return new(LookupKind.Delegation, cut);

@@ -19,6 +19,10 @@ public sealed class ZoneNode
             {
                 Cname = sets[i];
             }
+            else if (sets[i].Type == RecordType.DNAME)
+            {
+                Dname = sets[i];
+            }
         }
 
         IsDelegation = !isApex && Find(RecordType.NS) is not null;
@@ -38,6 +42,15 @@ public sealed class ZoneNode
 
     /// <summary>The CNAME RRset if this node is an alias.</summary>
     public RRset? Cname { get; }
+
+    /// <summary>The DNAME RRset if this node redirects the names below it (RFC 6672).</summary>
+    public RRset? Dname { get; }
+
+    /// <summary>
+    /// The highest node at or above this one that owns a DNAME (above every zone cut), or null: names below that
+    /// node are redirected, and this node's own data below it is occluded.
+    /// </summary>
+    public ZoneNode? Redirect { get; internal set; }
 
     /// <summary>
     /// The highest zone cut at or above this node (possibly this node), or null when the node is

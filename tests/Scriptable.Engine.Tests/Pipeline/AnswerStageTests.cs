@@ -239,4 +239,32 @@ public class AnswerStageTests
         Assert.Equal("issue", caa.Tag);
         Assert.Equal("letsencrypt.org", caa.Value);
     }
+
+    [Fact]
+    public void Dname_NameBelowIt_DnameThenSynthesisedCnameThenTheTarget()
+    {
+        // inzone DNAME wild: foo.inzone -> foo.wild, which the wildcard *.wild answers.
+        var message = Ask("foo.inzone.example.org", RecordType.A);
+
+        Assert.Equal(ReturnCode.NoError, message.ReturnCode);
+        Assert.Collection(
+            message.AnswerRecords,
+            r => Assert.Equal("inzone.example.org. 3600 IN DNAME wild.example.org.", r.ToString()),
+            r => Assert.Equal("foo.inzone.example.org. 3600 IN CNAME foo.wild.example.org.", r.ToString()),
+            r => Assert.Equal("foo.wild.example.org. 3600 IN A 192.0.2.100", r.ToString()));
+    }
+
+    [Fact]
+    public void Dname_SubstitutionLongerThan255Octets_YxDomainWithTheDname()
+    {
+        var target = string.Join('.', Enumerable.Repeat(new string('t', 60), 3)) + ".example.net.";
+        var zone = TestZones.Build("example.org", "$TTL 60\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.53\nd DNAME " + target + "\n");
+        var harness = new PipelineHarness(null, zone);
+        var name = string.Join('.', Enumerable.Repeat(new string('q', 60), 2)) + ".d.example.org";
+
+        var message = Responses.Parse(harness.Run(RawQuery.Build(name, RecordType.A))!);
+
+        Assert.Equal(ReturnCode.YXDomain, message.ReturnCode);
+        Assert.Equal(RecordType.DNAME, (ushort)Assert.Single(message.AnswerRecords).RecordType);
+    }
 }

@@ -6,7 +6,8 @@ namespace Scriptable.Engine.Pipeline.Stages;
 
 /// <summary>
 /// Answer: fills the answer, authority and additional sections from the zone's static data (Knot
-/// <c>internet.c</c> <c>answer_query</c>): positive answers, in-zone CNAME chains, wildcards (RFC 4592),
+/// <c>internet.c</c> <c>answer_query</c>): positive answers, in-zone CNAME chains, DNAME redirection with a
+/// synthesised CNAME (RFC 6672), wildcards (RFC 4592),
 /// referrals with glue (AA clear), NXDOMAIN and NODATA with the SOA, minimal ANY (RFC 8482).
 /// </summary>
 internal sealed class AnswerStage : QueryStage
@@ -62,6 +63,29 @@ internal sealed class AnswerStage : QueryStage
                     // An empty non-terminal made by policy names below it: NODATA.
                     AddSoa(plan, zone);
                     return StageResult.Continue;
+                case LookupKind.Dname:
+                {
+                    // RFC 6672: the DNAME, then a CNAME from the name to the name with the DNAME's owner replaced by
+                    // its target (TTL of the DNAME), then on from there as for any CNAME.
+                    var dname = result.Node.Dname!;
+                    plan.Answer.Add(new PlannedRRset(dname, dname.Owner, dname.Ttl));
+                    var from = owner ?? context.QName.ToDnsName();
+                    if (!from.TryReplaceSuffix(dname.Owner, dname.Records[0].Target!, out var substituted))
+                    {
+                        context.Rcode = ResponseCode.YXDomain;
+                        return StageResult.Continue;
+                    }
+
+                    var synthesized = new RRset(from, RecordType.CNAME, dname.Ttl, [RData.FromWire(RecordType.CNAME, substituted.Wire)]);
+                    plan.Answer.Add(new PlannedRRset(synthesized, owner, dname.Ttl));
+                    owner = substituted;
+                    if (Follow(context, zone, substituted, chain + 1, out result) is { } followed)
+                    {
+                        return followed;
+                    }
+
+                    continue;
+                }
             }
 
             var node = result.Node;
@@ -191,10 +215,14 @@ internal sealed class AnswerStage : QueryStage
         }
     }
 
-    /// <summary>Addresses of in-zone NS, MX and SRV targets (RFC 1035 section 3.3 additional processing).</summary>
+    /// <summary>
+    /// Addresses of in-zone NS, MX, SRV, SVCB and HTTPS targets (RFC 1035 section 3.3 additional processing, RFC 9460
+    /// section 4.2; for a target of <c>.</c>, the owner itself, none: the client asks for its addresses anyway, and
+    /// knotd adds none).
+    /// </summary>
     internal static void AddAdditional(AnswerPlan plan, Zone zone, RRset set)
     {
-        if (set.Type is not (RecordType.NS or RecordType.MX or RecordType.SRV))
+        if (set.Type is not (RecordType.NS or RecordType.MX or RecordType.SRV or RecordType.SVCB or RecordType.HTTPS))
         {
             return;
         }

@@ -124,7 +124,8 @@ internal sealed class MasterFileLoader
 
         if (!owner.IsSubdomainOf(_zone))
         {
-            Error(context.File, line, $"out-of-zone record '{owner}'");
+            // BIND ignores it with a warning and loads the zone.
+            Warning(context.File, line, $"out-of-zone record '{owner}' ignored");
             return;
         }
 
@@ -463,7 +464,7 @@ internal sealed class MasterFileLoader
 
             if (!owner.IsSubdomainOf(_zone))
             {
-                Error(context.File, line, $"out-of-zone record '{owner}'");
+                Warning(context.File, line, $"out-of-zone record '{owner}' ignored");
                 return;
             }
 

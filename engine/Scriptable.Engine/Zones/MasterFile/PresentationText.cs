@@ -143,6 +143,64 @@ internal static class PresentationText
         return null;
     }
 
+    /// <summary>Writes base32hex (RFC 4648 section 7, no padding, either case), as NSEC3 names hashes.</summary>
+    public static string? WriteBase32Hex(string text, WireBuilder wire, string what)
+    {
+        var buffer = 0;
+        var bits = 0;
+        foreach (var c in text)
+        {
+            var value = c switch
+            {
+                >= '0' and <= '9' => c - '0',
+                >= 'A' and <= 'V' => c - 'A' + 10,
+                >= 'a' and <= 'v' => c - 'a' + 10,
+                _ => -1,
+            };
+            if (value < 0)
+            {
+                return $"bad base32hex in {what}: '{Shorten(text)}'";
+            }
+
+            buffer = (buffer << 5) | value;
+            bits += 5;
+            if (bits >= 8)
+            {
+                bits -= 8;
+                wire.WriteByte((byte)(buffer >> bits));
+                buffer &= (1 << bits) - 1;
+            }
+        }
+
+        // Leftover bits are padding and must be zero (RFC 4648 section 3.5).
+        return buffer == 0 && bits < 5 ? null : $"bad base32hex in {what}: '{Shorten(text)}' (its length does not end on an octet)";
+    }
+
+    /// <summary>Appends octets as upper-case base32hex without padding.</summary>
+    public static void AppendBase32Hex(StringBuilder sb, ReadOnlySpan<byte> bytes)
+    {
+        const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+        var buffer = 0;
+        var bits = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                bits -= 5;
+                sb.Append(Alphabet[(buffer >> bits) & 31]);
+            }
+
+            buffer &= (1 << bits) - 1;
+        }
+
+        if (bits > 0)
+        {
+            sb.Append(Alphabet[(buffer << (5 - bits)) & 31]);
+        }
+    }
+
     /// <summary>Parses a dotted-quad IPv4 address strictly: four decimal parts, no leading zeros.</summary>
     public static bool TryParseIPv4(string text, Span<byte> address)
     {

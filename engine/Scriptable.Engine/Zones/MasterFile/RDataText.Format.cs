@@ -34,56 +34,26 @@ internal static partial class RDataText
 
     private static bool TryFormatTyped(ushort type, ReadOnlySpan<byte> wire, StringBuilder sb)
     {
+        if (RDataShape.For(type) is { } shape)
+        {
+            return TryFormatShape(shape, wire, sb);
+        }
+
         var r = new WireReader(wire);
         switch (type)
         {
             case RecordType.A when wire.Length == 4:
-                sb.Append(wire[0]).Append('.').Append(wire[1]).Append('.').Append(wire[2]).Append('.').Append(wire[3]);
-                return true;
+                return r.IPv4(sb);
             case RecordType.AAAA when wire.Length == 16:
                 sb.Append(new IPAddress(wire));
                 return true;
-            case RecordType.NS or RecordType.CNAME or RecordType.PTR or RecordType.DNAME:
-                return r.Name(sb) && r.AtEnd;
-            case RecordType.MX:
-                return r.UInt16(sb) && r.Name(sb) && r.AtEnd;
-            case RecordType.TXT or RecordType.SPF:
-                if (r.AtEnd)
-                {
-                    return false;
-                }
-
-                while (!r.AtEnd)
-                {
-                    if (!r.CharacterString(sb))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            case RecordType.SRV:
-                return r.UInt16(sb) && r.UInt16(sb) && r.UInt16(sb) && r.Name(sb) && r.AtEnd;
             case RecordType.CAA:
                 return r.UInt8(sb) && r.CaaTag(sb) && r.QuotedRest(sb);
             case RecordType.SOA:
                 return r.Name(sb) && r.Name(sb)
                     && r.UInt32(sb) && r.UInt32(sb) && r.UInt32(sb) && r.UInt32(sb) && r.UInt32(sb) && r.AtEnd;
-            case RecordType.HINFO:
-                return r.CharacterString(sb) && r.CharacterString(sb) && r.AtEnd;
-            case RecordType.NAPTR:
-                return r.UInt16(sb) && r.UInt16(sb)
-                    && r.CharacterString(sb) && r.CharacterString(sb) && r.CharacterString(sb) && r.Name(sb) && r.AtEnd;
-            case RecordType.SSHFP:
-                return r.UInt8(sb) && r.UInt8(sb) && r.HexRest(sb);
-            case RecordType.TLSA:
-                return r.UInt8(sb) && r.UInt8(sb) && r.UInt8(sb) && r.HexRest(sb);
-            case RecordType.DS:
-                return r.UInt16(sb) && r.UInt8(sb) && r.UInt8(sb) && r.HexRest(sb);
-            case RecordType.DNSKEY:
-                return r.UInt16(sb) && r.UInt8(sb) && r.UInt8(sb) && r.Base64Rest(sb);
             default:
-                return false;
+                return TryFormatSpecial(type, wire, sb);
         }
     }
 
@@ -99,6 +69,9 @@ internal static partial class RDataText
         }
 
         public readonly bool AtEnd => _pos == _wire.Length;
+
+        /// <summary>Octets read so far.</summary>
+        public readonly int Position => _pos;
 
         /// <summary>Separates fields with one space: every field but the first follows another.</summary>
         private static StringBuilder Field(StringBuilder sb) => sb.Length == 0 ? sb : sb.Append(' ');
@@ -158,6 +131,205 @@ internal static partial class RDataText
 
             Field(sb).Append(DnsName.FromWire(_wire[_pos..(end + 1)]));
             _pos = end + 1;
+            return true;
+        }
+
+        public bool Time(StringBuilder sb)
+        {
+            if (_pos + 4 > _wire.Length)
+            {
+                return false;
+            }
+
+            Field(sb).Append(FormatTime(BinaryPrimitives.ReadUInt32BigEndian(_wire[_pos..])));
+            _pos += 4;
+            return true;
+        }
+
+        public bool Type(StringBuilder sb)
+        {
+            if (_pos + 2 > _wire.Length)
+            {
+                return false;
+            }
+
+            Field(sb).Append(RecordType.ToText(BinaryPrimitives.ReadUInt16BigEndian(_wire[_pos..])));
+            _pos += 2;
+            return true;
+        }
+
+        public bool CertificateType(StringBuilder sb)
+        {
+            if (_pos + 2 > _wire.Length)
+            {
+                return false;
+            }
+
+            var value = BinaryPrimitives.ReadUInt16BigEndian(_wire[_pos..]);
+            if (CertificateTypeName(value) is { } name)
+            {
+                Field(sb).Append(name);
+            }
+            else
+            {
+                Field(sb).Append(value);
+            }
+
+            _pos += 2;
+            return true;
+        }
+
+        public bool IPv4(StringBuilder sb)
+        {
+            if (_pos + 4 > _wire.Length)
+            {
+                return false;
+            }
+
+            Field(sb).Append(_wire[_pos]).Append('.').Append(_wire[_pos + 1]).Append('.').Append(_wire[_pos + 2]).Append('.').Append(_wire[_pos + 3]);
+            _pos += 4;
+            return true;
+        }
+
+        public bool IPv6(StringBuilder sb)
+        {
+            if (_pos + 16 > _wire.Length)
+            {
+                return false;
+            }
+
+            Field(sb).Append(new IPAddress(_wire.Slice(_pos, 16)));
+            _pos += 16;
+            return true;
+        }
+
+        /// <summary>Hex digits in groups joined by a separator, lower case (EUI-48, EUI-64, RFC 6742 locators).</summary>
+        public bool Groups(StringBuilder sb, int groups, int digits, char separator)
+        {
+            var length = groups * digits / 2;
+            if (_pos + length > _wire.Length)
+            {
+                return false;
+            }
+
+            Field(sb);
+            for (var i = 0; i < length; i++)
+            {
+                if (i > 0 && i % (digits / 2) == 0)
+                {
+                    sb.Append(separator);
+                }
+
+                sb.Append(_wire[_pos + i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            _pos += length;
+            return true;
+        }
+
+        /// <summary>Appends <c>-</c>: a field that is empty on the wire (DOA data).</summary>
+        public static bool Dash(StringBuilder sb)
+        {
+            Field(sb).Append('-');
+            return true;
+        }
+
+        /// <summary>Appends <c>.</c>: a gateway or relay of type 0, absent on the wire.</summary>
+        public static bool Root(StringBuilder sb)
+        {
+            Field(sb).Append('.');
+            return true;
+        }
+
+        /// <summary>NXT's bitmap: one bit per type below 128, from type 0 (RFC 2535 section 5.2).</summary>
+        public bool OldTypes(StringBuilder sb)
+        {
+            var bits = _wire[_pos..];
+            if (bits.Length > 16)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < bits.Length * 8; i++)
+            {
+                if ((bits[i >> 3] & (0x80 >> (i & 7))) != 0)
+                {
+                    Field(sb).Append(RecordType.ToText((ushort)i));
+                }
+            }
+
+            _pos = _wire.Length;
+            return true;
+        }
+
+        public bool CharacterStrings(StringBuilder sb)
+        {
+            if (AtEnd)
+            {
+                return false;
+            }
+
+            while (!AtEnd)
+            {
+                if (!CharacterString(sb))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A length octet and that many octets: as hex, or <c>-</c> when none (NSEC3 salt).</summary>
+        public bool Salt(StringBuilder sb)
+        {
+            if (!TryLengthPrefixed(out var octets))
+            {
+                return false;
+            }
+
+            if (octets.IsEmpty)
+            {
+                Field(sb).Append('-');
+            }
+            else
+            {
+                Field(sb).Append(Convert.ToHexString(octets));
+            }
+
+            return true;
+        }
+
+        /// <summary>A length octet and that many octets as base32hex (NSEC3 next hashed owner).</summary>
+        public bool Base32Hex(StringBuilder sb)
+        {
+            if (!TryLengthPrefixed(out var octets) || octets.IsEmpty)
+            {
+                return false;
+            }
+
+            PresentationText.AppendBase32Hex(Field(sb), octets);
+            return true;
+        }
+
+        public bool Types(StringBuilder sb)
+        {
+            var ok = TypeBitmap.Append(_wire[_pos..], sb);
+            _pos = _wire.Length;
+            return ok;
+        }
+
+        /// <summary>The octets that follow a length octet; false when they do not fit.</summary>
+        public bool TryLengthPrefixed(out ReadOnlySpan<byte> octets)
+        {
+            if (_pos >= _wire.Length || _pos + 1 + _wire[_pos] > _wire.Length)
+            {
+                octets = default;
+                return false;
+            }
+
+            octets = _wire.Slice(_pos + 1, _wire[_pos]);
+            _pos += 1 + octets.Length;
             return true;
         }
 

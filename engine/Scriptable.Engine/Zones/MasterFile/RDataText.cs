@@ -70,6 +70,11 @@ internal static partial class RDataText
 
     private static string? ParseTyped(ushort type, ReadOnlySpan<MasterFileToken> f, DnsName origin, WireBuilder w)
     {
+        if (RDataShape.For(type) is { } shape)
+        {
+            return ParseShape(type, shape, f, origin, w);
+        }
+
         switch (type)
         {
             case RecordType.A:
@@ -98,76 +103,16 @@ internal static partial class RDataText
 
                 w.Advance(16);
                 return null;
-            case RecordType.NS:
-                return f.Length == 1 ? Name(f[0], origin, w, "NS name") : "NS needs one name server name";
-            case RecordType.CNAME or RecordType.PTR or RecordType.DNAME:
-                return f.Length == 1
-                    ? Name(f[0], origin, w, RecordType.ToText(type) + " target")
-                    : $"{RecordType.ToText(type)} needs one target name";
-            case RecordType.MX:
-                return f.Length != 2
-                    ? "MX needs a preference and an exchange"
-                    : UInt16(f[0], "MX preference", w) ?? Name(f[1], origin, w, "MX exchange");
-            case RecordType.TXT or RecordType.SPF:
-                if (f.Length == 0)
-                {
-                    return $"{RecordType.ToText(type)} needs at least one character-string";
-                }
-
-                foreach (var field in f)
-                {
-                    if (PresentationText.WriteCharacterString(field.Text, w) is { } error)
-                    {
-                        return error;
-                    }
-                }
-
-                return null;
-            case RecordType.SRV:
-                return f.Length != 4
-                    ? "SRV needs a priority, a weight, a port and a target"
-                    : UInt16(f[0], "SRV priority", w) ?? UInt16(f[1], "SRV weight", w) ?? UInt16(f[2], "SRV port", w)
-                        ?? Name(f[3], origin, w, "SRV target");
             case RecordType.CAA:
                 return f.Length != 3 ? "CAA needs flags, a tag and a value" : ParseCaa(f, w);
             case RecordType.SOA:
                 return f.Length != 7
                     ? "SOA needs a primary name server, a mailbox, a serial, refresh, retry, expire and minimum"
                     : ParseSoa(f, origin, w);
-            case RecordType.HINFO:
-                return f.Length != 2
-                    ? "HINFO needs a CPU and an OS string"
-                    : PresentationText.WriteCharacterString(f[0].Text, w) ?? PresentationText.WriteCharacterString(f[1].Text, w);
-            case RecordType.NAPTR:
-                return f.Length != 6
-                    ? "NAPTR needs an order, a preference, flags, services, a regexp and a replacement"
-                    : UInt16(f[0], "NAPTR order", w) ?? UInt16(f[1], "NAPTR preference", w)
-                        ?? PresentationText.WriteCharacterString(f[2].Text, w)
-                        ?? PresentationText.WriteCharacterString(f[3].Text, w)
-                        ?? PresentationText.WriteCharacterString(f[4].Text, w)
-                        ?? Name(f[5], origin, w, "NAPTR replacement");
-            case RecordType.SSHFP:
-                return f.Length < 3
-                    ? "SSHFP needs an algorithm, a fingerprint type and a fingerprint"
-                    : UInt8(f[0], "SSHFP algorithm", w) ?? UInt8(f[1], "SSHFP fingerprint type", w)
-                        ?? PresentationText.WriteHex(f[2..], w, "SSHFP fingerprint");
-            case RecordType.TLSA:
-                return f.Length < 4
-                    ? "TLSA needs a usage, a selector, a matching type and certificate data"
-                    : UInt8(f[0], "TLSA usage", w) ?? UInt8(f[1], "TLSA selector", w) ?? UInt8(f[2], "TLSA matching type", w)
-                        ?? PresentationText.WriteHex(f[3..], w, "TLSA certificate data");
-            case RecordType.DS:
-                return f.Length < 4
-                    ? "DS needs a key tag, an algorithm, a digest type and a digest"
-                    : UInt16(f[0], "DS key tag", w) ?? Algorithm(f[1], "DS algorithm", w) ?? UInt8(f[2], "DS digest type", w)
-                        ?? PresentationText.WriteHex(f[3..], w, "DS digest");
-            case RecordType.DNSKEY:
-                return f.Length < 4
-                    ? "DNSKEY needs flags, a protocol, an algorithm and a public key"
-                    : UInt16(f[0], "DNSKEY flags", w) ?? UInt8(f[1], "DNSKEY protocol", w) ?? Algorithm(f[2], "DNSKEY algorithm", w)
-                        ?? PresentationText.WriteBase64(f[3..], w, "DNSKEY public key");
             default:
-                return $"{RecordType.ToText(type)} has no text form here; write its RDATA as RFC 3597 '\\# <length> <hex>'";
+                return TryParseSpecial(type, f, origin, w, out var error)
+                    ? error
+                    : $"{RecordType.ToText(type)} has no text form here; write its RDATA as RFC 3597 '\\# <length> <hex>'";
         }
     }
 

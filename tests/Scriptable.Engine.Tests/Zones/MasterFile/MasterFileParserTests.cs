@@ -126,8 +126,6 @@ public class MasterFileParserTests
     [InlineData("www 60", 1, "missing record type")]
     [InlineData("www 60 300 A 192.0.2.1", 1, "unknown record type '300'")]
     [InlineData(" 60 A 192.0.2.1", 1, "no owner name")]
-    [InlineData("www 60 A 192.0.2.1\nwww.example.net. 60 A 192.0.2.2", 2, "out-of-zone record 'www.example.net.'")]
-    [InlineData("$ORIGIN example.net.\nwww 60 A 192.0.2.1", 2, "out-of-zone record 'www.example.net.'")]
     [InlineData("a..b 60 A 192.0.2.1", 1, "bad owner name: empty label")]
     [InlineData("www 3000000000 A 192.0.2.1", 1, "TTL 3000000000 is above the maximum of 2147483647")]
     [InlineData("www 1x A 192.0.2.1", 1, "bad TTL '1x'")]
@@ -156,7 +154,6 @@ public class MasterFileParserTests
     [InlineData("$GENERATE 0-100000 h$ 60 A 192.0.2.1", 1, "the limit is 65536")]
     [InlineData("$GENERATE 1-2 h$ 60 TXT a b", 1, "$GENERATE takes one RDATA field")]
     [InlineData("$GENERATE 1-2 h$", 1, "$GENERATE needs a range, an owner, a type and RDATA")]
-    [InlineData("$GENERATE 1-2 h$.example.net. 60 A 192.0.2.1", 1, "out-of-zone record 'h1.example.net.'")]
     public void ParseText_BadInput_ReportsFileLineAndMessage(string text, int line, string expected)
     {
         var result = Parse(text);
@@ -166,6 +163,22 @@ public class MasterFileParserTests
         Assert.Equal(line, error.Line);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Equal($"{FileName}({line},{error.Column}): {error.Message}", error.ToString());
+    }
+
+    // BIND ignores a record outside the zone with a warning, and loads the rest.
+    [Theory]
+    [InlineData("www 60 A 192.0.2.1\nwww.example.net. 60 A 192.0.2.2", 2, "out-of-zone record 'www.example.net.' ignored")]
+    [InlineData("$ORIGIN example.net.\nwww 60 A 192.0.2.1", 2, "out-of-zone record 'www.example.net.' ignored")]
+    [InlineData("$GENERATE 1-2 h$.example.net. 60 A 192.0.2.1", 1, "out-of-zone record 'h1.example.net.' ignored")]
+    public void ParseText_OutOfZoneRecord_IgnoredWithAWarning(string text, int line, string expected)
+    {
+        var result = Parse(text);
+
+        Assert.Empty(result.Errors);
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal(line, warning.Line);
+        Assert.Contains(expected, warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Records, r => r.Owner.ToString().EndsWith("example.net.", StringComparison.Ordinal));
     }
 
     // The column is the entry's first field: after the blanks of a line that names no owner.

@@ -42,10 +42,6 @@ public static class RecordType
     public const ushort NSEC = 47;
     /// <summary>DNSSEC public key.</summary>
     public const ushort DNSKEY = 48;
-    /// <summary>Child DS (RFC 7344): the DS the child wants its parent to publish.</summary>
-    public const ushort CDS = 59;
-    /// <summary>Child DNSKEY (RFC 7344).</summary>
-    public const ushort CDNSKEY = 60;
     /// <summary>The name does not exist: a type bit only, in compact denial's NSEC (RFC 9824); queries for it are FORMERR.</summary>
     public const ushort NXNAME = 128;
     /// <summary>TLS certificate association.</summary>

@@ -40,6 +40,8 @@ root.Add(TestCommand.Create());
 root.Add(QueryCommand.Create());
 root.Add(EditorCommand.Create());
 root.Add(DnssecCommand.Create());
+root.Add(TsigCommand.Create());
+root.Add(ClusterCommand.Create());
 var parsed = root.Parse(args);
 if (UsageErrors.Report(parsed, Console.Error))
 {

@@ -22,7 +22,10 @@ public sealed class ConfigurationCheckTests : IDisposable
         { "{ \"Health\": { \"Commands\": { \"Enable\": true } } }", "", "error: 'Health:Commands:Enable' is not a setting (did you mean 'Enabled'?)." },
 
         // A section that is no setting at all, and a single value given as an object.
-        { "{ \"Clustr\": { \"Peers\": [ \"a\" ] } }", "", "scriptable.json(1,3): error: 'Clustr' is not a setting." },
+        { "{ \"Clustr\": { \"Peers\": [ \"a\" ] } }", "", "scriptable.json(1,3): error: 'Clustr' is not a setting (did you mean 'Cluster'?)." },
+        { "{ \"Cluster\": { \"Etcd\": [ \"http://127.0.0.1:2379\" ], \"Nodes\": \"ns1\" } }", "", "error: 'Cluster:Nodes' is not a setting (did you mean 'Node'?)." },
+        { null, "SCRIPTABLE_Cluster__Etcd__0=127.0.0.1:2379", "Cluster:Etcd:0: '127.0.0.1:2379' is not an etcd client URL such as http://127.0.0.1:2379" },
+        { null, "SCRIPTABLE_Cluster__Etcd__0=http://127.0.0.1:2379 SCRIPTABLE_Cluster__Nod=ns1", "environment variable SCRIPTABLE_Cluster__Nod: error: 'Cluster:Nod' is not a setting (did you mean 'Node'?)." },
         { "{ \"Nsid\": { \"x\": 1 } }", "", "scriptable.json(1,13): error: 'Nsid' is a single value; 'Nsid:x' is not a setting." },
 
         // A value that does not convert, and a file that is not JSON.
@@ -61,7 +64,7 @@ public sealed class ConfigurationCheckTests : IDisposable
     {
         // Keys are case-insensitive, as the configuration system reads them; Logging is the host's section; SCRIPTABLE_BIN is the load scripts' own variable.
         var (exit, output) = await RunAsync("{ \"udpthreads\": 2, \"Policy\": { \"Trial\": { \"Questions\": 50 } }, \"Listen\": [ \"127.0.0.1:5353\" ], \"Logging\": { \"LogLevel\": { \"Default\": \"Warning\" } } }",
-            "SCRIPTABLE_BIN=/usr/bin/true SCRIPTABLE_Admin__Listen=off", "check", _folder.Path);
+            "SCRIPTABLE_BIN=/usr/bin/true SCRIPTABLE_Admin__Listen=off SCRIPTABLE_Cluster__Etcd__0=http://127.0.0.1:2379 SCRIPTABLE_Cluster__Node=ns1", "check", _folder.Path);
 
         Assert.True(exit == 0, output);
         Assert.Contains("(trial: 50 questions", output, StringComparison.Ordinal);

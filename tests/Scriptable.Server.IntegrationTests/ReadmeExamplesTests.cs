@@ -77,7 +77,8 @@ public sealed partial class ReadmeExamplesTests
         root.Add(CheckCommand.Create());
         root.Add(TestCommand.Create());
         root.Add(QueryCommand.Create());
-        var real = root.Options.Concat(root.Subcommands.SelectMany(c => c.Options)).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
+        root.Add(ClusterCommand.Create());
+        var real = root.Options.Concat(root.Subcommands.SelectMany(c => c.Options.Concat(c.Subcommands.SelectMany(s => s.Options)))).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
         foreach (var option in documented)
         {
             Assert.True(real.Contains(option) || option == "--help", $"README documents '{option}', which the CLI does not have");

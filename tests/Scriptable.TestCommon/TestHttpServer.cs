@@ -10,7 +10,11 @@ using System.Text;
 namespace Scriptable.TestCommon;
 
 /// <summary>One request the test server received.</summary>
-public sealed record TestRequest(string Method, string Path, string? Host, int Number);
+public sealed record TestRequest(string Method, string Path, string? Host, int Number)
+{
+    /// <summary>The User-Agent header, if sent (a cluster node's probes name the node in it).</summary>
+    public string? UserAgent { get; init; }
+}
 
 /// <summary>What the test server answers: a status, a body, and how long it waits first (real time).</summary>
 public sealed record TestResponse(int Status, string Body = "", TimeSpan Delay = default)
@@ -121,6 +125,7 @@ public sealed class TestHttpServer : IAsyncDisposable
 
                     var parts = line.Split(' ');
                     string? host = null;
+                    string? agent = null;
                     string? header;
                     while (!string.IsNullOrEmpty(header = await reader.ReadLineAsync(_stop.Token)))
                     {
@@ -128,9 +133,13 @@ public sealed class TestHttpServer : IAsyncDisposable
                         {
                             host = header[5..].Trim();
                         }
+                        else if (header.StartsWith("User-Agent:", StringComparison.OrdinalIgnoreCase))
+                        {
+                            agent = header[11..].Trim();
+                        }
                     }
 
-                    var request = new TestRequest(parts[0], parts.Length > 1 ? parts[1] : "", host, Interlocked.Increment(ref _count));
+                    var request = new TestRequest(parts[0], parts.Length > 1 ? parts[1] : "", host, Interlocked.Increment(ref _count)) { UserAgent = agent };
                     _requests.Enqueue(request);
                     var active = Interlocked.Increment(ref _active);
                     InterlockedMax(ref _maxActive, active);

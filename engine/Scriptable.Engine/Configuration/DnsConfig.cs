@@ -23,6 +23,9 @@ public sealed record DnsConfig
     /// </summary>
     public IReadOnlyList<System.Net.IPNetwork> EcsTrusted { get; init; } = [];
 
+    /// <summary>TSIG keys and zone transfer settings (Transfers/README.md).</summary>
+    public Transfers.TransferSettings Transfers { get; init; } = Scriptable.Engine.Transfers.TransferSettings.None;
+
     /// <summary>The NSID as octets.</summary>
     internal byte[] NsidBytes => _nsidBytes ??= Encoding.UTF8.GetBytes(Nsid);
 

@@ -113,4 +113,19 @@ internal static class EventIds
     public const int DnstapStopped = 852;
     public const int DnstapGaveUp = 853;
     public const int QueryLogFailed = 855;
+
+    // 88x: zone transfers, NOTIFY and serials (Transfers/).
+    public const int TransferSent = 880;
+    public const int TransferRefused = 881;
+    public const int NotifyAnswered = 882;
+    public const int NotifyFailed = 883;
+    public const int NotifyRetry = 884;
+    public const int SerialNotIncreased = 885;
+    public const int SerialSet = 886;
+
+    // 900-919: cluster mode (the server's Cluster/): etcd sessions, drift.
+    public const int ClusterJoined = 900;
+    public const int ClusterUnreachable = 901;
+    public const int ClusterReconnected = 902;
+    public const int ClusterDrift = 903;
 }

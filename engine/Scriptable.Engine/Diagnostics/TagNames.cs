@@ -32,4 +32,10 @@ internal static class TagNames
 
     /// <summary>Why a TCP connection was refused or closed (client_limit, idle_timeout, evicted, ...).</summary>
     public const string TcpReason = "tcp.reason";
+
+    /// <summary>What a zone transfer carried: full, incremental, soa_only.</summary>
+    public const string TransferKind = "dns.transfer.kind";
+
+    /// <summary>How a NOTIFY ended: answered, failed.</summary>
+    public const string NotifyResult = "dns.notify.result";
 }

@@ -18,6 +18,15 @@ public sealed record HealthCheckConfig(string Name, HealthProbeConfig Probe, Tim
     /// <summary>The default timeout: 2 s.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>In cluster mode, how many live observers must see the check down for it to be down (<c>quorum:</c>).</summary>
+    public HealthQuorum Quorum { get; init; } = HealthQuorum.Majority;
+
+    /// <summary>
+    /// In cluster mode, how many of the live nodes probe the check (<c>probers:</c>), chosen by rendezvous hashing of the
+    /// check's and the nodes' names; 0 (the default, <c>all</c>): every node.
+    /// </summary>
+    public int Probers { get; init; }
+
     /// <summary>The kind of probe.</summary>
     public HealthCheckKind Kind => Probe.Kind;
 }

@@ -71,6 +71,9 @@ internal sealed class HealthCheckState : IDisposable
 
     public bool InFlight { get; set; }
 
+    /// <summary>True while another node probes it (shared probing); the probe that ends it publishes its result.</summary>
+    public bool Skipped { get; set; }
+
     /// <summary>Folds one result in; returns the change, if the state changed.</summary>
     public Transition? Record(bool success, string reason, string? output, TimeSpan latency, DateTimeOffset now)
     {

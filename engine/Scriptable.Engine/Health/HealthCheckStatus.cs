@@ -53,6 +53,9 @@ public sealed record HealthCheckStatus
     /// <summary>Probes that failed since the check started.</summary>
     public long Failures { get; init; }
 
+    /// <summary>In cluster mode, the observers' vote that decided <see cref="State"/> (<c>down (2 of 3: ns1 down 'timeout', ...)</c>); null otherwise.</summary>
+    public string? Vote { get; init; }
+
     /// <summary>The operator's override, if any.</summary>
     public HealthOverride? Override { get; init; }
 }

@@ -16,7 +16,7 @@ public static class HealthConfigParser
 {
     private static readonly string[] TopKeys = ["defaults", "checks", "groups"];
     private static readonly string[] Kinds = ["http", "tcp", "dns", "command"];
-    private static readonly string[] TimingKeys = ["interval", "timeout", "rise", "fall", "initial"];
+    private static readonly string[] TimingKeys = ["interval", "timeout", "rise", "fall", "initial", "quorum", "probers"];
     private static readonly string[] HttpKeys = ["method", "host", "expect", "body", "tls-verify"];
     private static readonly string[] DnsKeys = ["query"];
     private static readonly string[] CheckKeys = [.. Kinds, .. HttpKeys, .. DnsKeys, .. TimingKeys];
@@ -177,6 +177,34 @@ public static class HealthConfigParser
                     break;
             }
         }
+
+        if (entries.TryGetValue("quorum", out var quorum) && context.Scalar(quorum, "one, majority, all or a number") is { } quorumText)
+        {
+            if (HealthQuorum.TryParse(quorumText.Value, out var parsed))
+            {
+                timing.Quorum = parsed;
+            }
+            else
+            {
+                context.Error(quorumText, HealthDiagnosticIds.BadQuorum, $"quorum is one, majority, all or a number of nodes from 1 to 1000, not '{quorumText.Value}'");
+            }
+        }
+
+        if (entries.TryGetValue("probers", out var probers) && context.Scalar(probers, "a number of nodes, or all") is { } probersText)
+        {
+            if (probersText.Value == "all")
+            {
+                timing.Probers = 0;
+            }
+            else if (int.TryParse(probersText.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 1000)
+            {
+                timing.Probers = count;
+            }
+            else
+            {
+                context.Error(probersText, HealthDiagnosticIds.BadProbers, $"probers is a number of nodes from 1 to 1000, or all, not '{probersText.Value}'");
+            }
+        }
     }
 
     private static Dictionary<string, ParsedCheck> ReadChecks(Context context, (YamlScalar Key, YamlNode Value)? section, Defaults defaults)
@@ -288,7 +316,7 @@ public static class HealthConfigParser
             return null;
         }
 
-        return new HealthCheckConfig(name.Value, probe, timing.Interval.Value, timing.Timeout.Value, timing.Rise, timing.Fall, timing.Initial);
+        return new HealthCheckConfig(name.Value, probe, timing.Interval.Value, timing.Timeout.Value, timing.Rise, timing.Fall, timing.Initial) { Quorum = timing.Quorum, Probers = timing.Probers };
     }
 
     private static HttpProbeConfig? ReadHttp(Context context, Dictionary<string, (YamlScalar Key, YamlNode Value)> entries)
@@ -660,6 +688,10 @@ public static class HealthConfigParser
         public int Fall { get; set; } = 3;
 
         public HealthState Initial { get; set; } = HealthState.Up;
+
+        public HealthQuorum Quorum { get; set; } = HealthQuorum.Majority;
+
+        public int Probers { get; set; }
 
         public Timing Copy() => (Timing)MemberwiseClone();
     }

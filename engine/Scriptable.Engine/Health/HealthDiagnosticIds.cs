@@ -113,4 +113,10 @@ public static class HealthDiagnosticIds
 
     /// <summary>Warning: a command's program does not exist (yet); its probes fail until it does.</summary>
     public const string ProgramMissing = "HLT039";
+
+    /// <summary>A quorum that is not one, majority, all or a number from 1 to 1000.</summary>
+    public const string BadQuorum = "HLT040";
+
+    /// <summary>A probers count that is not a number from 1 to 1000, or all.</summary>
+    public const string BadProbers = "HLT041";
 }

@@ -59,6 +59,9 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     private readonly ITimer _expiryTimer;
     private ImmutableDictionary<string, HealthOverride> _overrides = ImmutableDictionary.Create<string, HealthOverride>(StringComparer.Ordinal);
 
+    // Cluster mode: the states decided by the cluster's observers, which win over this node's own probes.
+    private IReadOnlyDictionary<string, HealthVote> _votes = ImmutableDictionary<string, HealthVote>.Empty;
+
     private int _inFlight;
     private TaskCompletionSource? _drained;
     private volatile bool _disposed;
@@ -100,23 +103,73 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     /// <summary>The overrides in force (expired ones lapse by themselves), by check or group name.</summary>
     public IReadOnlyDictionary<string, HealthOverride> Overrides => Volatile.Read(ref _overrides);
 
+    /// <summary>
+    /// Called with a check's name when its own state (from this node's probes) changes, on the monitor's threads;
+    /// cluster mode publishes the observation. Must be quick and must not throw.
+    /// </summary>
+    public Action<string>? Observed { get; set; }
+
+    /// <summary>
+    /// Cluster mode with shared probing: whether this node probes a check now (false: its probes are skipped, and the
+    /// check is rescheduled as usual). Called before every probe, on the monitor's threads; null probes every check.
+    /// </summary>
+    public Func<HealthCheckConfig, bool>? ShouldProbe { get; set; }
+
+    /// <summary>The cluster's votes in force (empty on a single node), by check name.</summary>
+    public IReadOnlyDictionary<string, HealthVote> Votes => Volatile.Read(ref _votes);
+
+    /// <summary>
+    /// Every check's own state from this node's probes, in configuration order, with its configuration, and whether
+    /// this node probes it now (false while <see cref="ShouldProbe"/> skips it, until its next probe ends).
+    /// </summary>
+    public IReadOnlyList<(HealthCheckConfig Config, HealthStatus Status, bool Probing)> Observations()
+    {
+        var running = Volatile.Read(ref _running);
+        var list = new List<(HealthCheckConfig, HealthStatus, bool)>(running.Order.Length);
+        foreach (var state in running.Order)
+        {
+            list.Add((state.Config, state.Status(), !state.Skipped));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Replaces the cluster's votes (cluster mode): a check with a vote shows the vote's state to policies instead of
+    /// its own; one without, its own (a single node, or etcd unreachable). Publishes the map.
+    /// </summary>
+    public void SetVotes(IReadOnlyDictionary<string, HealthVote> votes)
+    {
+        ArgumentNullException.ThrowIfNull(votes);
+        var previous = Interlocked.Exchange(ref _votes, votes);
+        if ((previous.Count == 0 && votes.Count == 0) || _disposed)
+        {
+            return;
+        }
+
+        PublishNow(_time.GetUtcNow());
+    }
+
     /// <summary>Every check, then every group, in configuration order, as an operator sees them.</summary>
     public IReadOnlyList<HealthCheckStatus> Statuses
     {
         get
         {
             var overrides = Overrides;
+            var votes = Votes;
             var running = Volatile.Read(ref _running);
             var list = new List<HealthCheckStatus>(running.Order.Length + running.Groups.Count);
             foreach (var state in running.Order)
             {
                 overrides.TryGetValue(state.Name, out var applied);
+                votes.TryGetValue(state.Name, out var vote);
                 list.Add(state.Read(s => new HealthCheckStatus
                 {
                     Name = s.Name,
                     Kind = s.Config.Kind,
                     Target = s.Config.Probe.Target,
-                    State = Effective(s.State, applied),
+                    State = Effective(vote?.State ?? s.State, applied),
+                    Vote = vote?.Text,
                     CheckState = s.State,
                     Since = s.Since,
                     Reason = s.LastReason,
@@ -372,7 +425,7 @@ public sealed partial class HealthMonitor : IAsyncDisposable
 
     private IHealthProber CreateProber(HealthCheckConfig check) => check.Probe switch
     {
-        HttpProbeConfig http => new HttpProber(http, _http.For(http.TlsVerify || http.Url.Scheme != Uri.UriSchemeHttps), _options.MaxBodyBytes),
+        HttpProbeConfig http => new HttpProber(http, _http.For(http.TlsVerify || http.Url.Scheme != Uri.UriSchemeHttps), _options.MaxBodyBytes, _options.ProbeAgent),
         TcpProbeConfig tcp => new TcpProber(tcp),
         DnsProbeConfig dns => new DnsProber(dns),
         CommandProbeConfig command => new CommandProber(command, _options.CommandChecks),
@@ -500,8 +553,15 @@ public sealed partial class HealthMonitor : IAsyncDisposable
         var startTicks = _time.GetUtcNow().UtcTicks;
         try
         {
-            await _slots.WaitAsync(state.Stopping).ConfigureAwait(false);
             var config = state.Config;
+            if (ShouldProbe is { } should && !should(config))
+            {
+                // Another node probes it (shared probing): when this one takes over, its first result is published.
+                state.Skipped = true;
+                return;
+            }
+
+            await _slots.WaitAsync(state.Stopping).ConfigureAwait(false);
             ProbeResult result;
             TimeSpan latency;
             try
@@ -519,6 +579,12 @@ public sealed partial class HealthMonitor : IAsyncDisposable
             }
 
             var transition = state.Record(result.Success, result.Reason, result.Output, latency, _time.GetUtcNow());
+            if (transition is not null || state.Skipped)
+            {
+                state.Skipped = false;
+                Observed?.Invoke(config.Name);
+            }
+
             _metrics.Probe(config.Name, result.Success, latency);
             if (!result.Success)
             {
@@ -732,11 +798,13 @@ public sealed partial class HealthMonitor : IAsyncDisposable
     {
         var layout = _layout;
         var overrides = Overrides;
+        var votes = Votes;
         var statuses = new HealthStatus[layout.Count];
         for (var i = 0; i < layout.Checks.Length; i++)
         {
             var state = layout.Checks[i];
-            statuses[i] = Apply(state.Status(), overrides.GetValueOrDefault(state.Name));
+            var own = votes.TryGetValue(state.Name, out var vote) ? new HealthStatus(vote.State, vote.Since) { Reason = vote.Text } : state.Status();
+            statuses[i] = Apply(own, overrides.GetValueOrDefault(state.Name));
         }
 
         foreach (var group in layout.Groups)

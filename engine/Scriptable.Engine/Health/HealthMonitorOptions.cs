@@ -33,6 +33,12 @@ public sealed class HealthMonitorOptions
     /// <summary>What <c>command:</c> checks may run, and how (the operator's configuration; default: none run).</summary>
     public CommandCheckPolicy CommandChecks { get; init; } = CommandCheckPolicy.Off;
 
+    /// <summary>
+    /// The <c>User-Agent</c> of HTTP probes: <c>scriptable-health</c>, and in cluster mode <c>scriptable-health (node ns1)</c>,
+    /// so a backend's log tells which node probed.
+    /// </summary>
+    public string ProbeAgent { get; init; } = "scriptable-health";
+
     /// <summary>Creates the <c>Scriptable</c> meter's instruments; null creates a meter of its own.</summary>
     public IMeterFactory? MeterFactory { get; init; }
 }

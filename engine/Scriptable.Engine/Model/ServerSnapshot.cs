@@ -14,8 +14,10 @@ namespace Scriptable.Engine.Model;
 public sealed class ServerSnapshot
 {
     /// <summary>Creates a snapshot.</summary>
-    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null, Dnssec.SigningSet? dnssec = null)
+    public ServerSnapshot(ZoneSet zones, DnsConfig config, PolicySet? policies = null, HealthMap? health = null, GeoDatabaseSet? geo = null,
+        Dnssec.SigningSet? dnssec = null, IReadOnlyDictionary<Protocol.DnsName, Transfers.ZoneJournal>? journals = null)
     {
+        Journals = journals ?? System.Collections.Frozen.FrozenDictionary<Protocol.DnsName, Transfers.ZoneJournal>.Empty;
         Zones = zones;
         Config = config;
         Policies = policies ?? PolicySet.Empty;
@@ -38,6 +40,9 @@ public sealed class ServerSnapshot
 
     /// <summary>The health of every check.</summary>
     public HealthMap Health { get; }
+
+    /// <summary>Each zone's journal of differences, by origin: what IXFR answers from (Transfers/README.md).</summary>
+    public IReadOnlyDictionary<Protocol.DnsName, Transfers.ZoneJournal> Journals { get; }
 
     /// <summary>Protocol settings.</summary>
     public DnsConfig Config { get; }

@@ -50,6 +50,9 @@ internal sealed class QueryContext
     /// <summary>When processing started (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the duration histogram.</summary>
     public long StartTimestamp { get; set; }
 
+    /// <summary>The clock TSIG signs with (the pipeline's).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>The snapshot read once at Receive; every stage uses this one.</summary>
     public ServerSnapshot Snapshot { get; set; } = ServerSnapshot.Empty;
 
@@ -96,6 +99,12 @@ internal sealed class QueryContext
 
     /// <summary>The EDNS Client Subnet option, if any.</summary>
     public ClientSubnet Ecs { get; } = new();
+
+    /// <summary>The query's TSIG (RFC 8945): found by Parse, verified by the TSIG stage, signed into the response by Finalize.</summary>
+    public Transfers.TsigState Tsig { get; } = new();
+
+    /// <summary>A zone transfer this query started (AXFR, IXFR over TCP): the transport asks it for its further messages.</summary>
+    public Transfers.OutgoingTransfer? Transfer { get; set; }
 
     // ---- Set by EnrichStage.
 
@@ -219,6 +228,8 @@ internal sealed class QueryContext
         DnssecOk = false;
         NsidRequested = false;
         Ecs.Clear();
+        Tsig.Reset();
+        Transfer = null;
         LookupAddressLength = 0;
         LookupFromEcs = false;
         Rcode = 0;

@@ -8,8 +8,9 @@ using Scriptable.Engine.Protocol;
 namespace Scriptable.Engine.Pipeline;
 
 /// <summary>
-/// The query path, in one place: Parse, Validate, MatchZone, Enrich (where the client is located from),
-/// Route (the name's policy), Answer, then Sign (DNSSEC, whichever stage decided the answer), Finalize and Record (CoreDNS <c>plugin.cfg</c>). It also holds the published snapshot: background work swaps it with
+/// The query path, in one place: Parse, Tsig (a signed query verified), Validate, MatchZone, Transfer (AXFR and
+/// IXFR: access, then the transfer's messages), Enrich (where the client is located from), Route (the name's
+/// policy), Answer, then Sign (DNSSEC, whichever stage decided the answer), Finalize and Record (CoreDNS <c>plugin.cfg</c>). It also holds the published snapshot: background work swaps it with
 /// <see cref="Publish"/>, and each query reads it once.
 /// </summary>
 internal sealed partial class QueryPipeline
@@ -19,6 +20,7 @@ internal sealed partial class QueryPipeline
     private readonly SignStage _sign;
     private readonly RecordStage _record;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private ServerSnapshot _snapshot;
     private QueryTap[] _taps = [];
     private readonly List<QueryContext> _contexts = [];
@@ -37,12 +39,15 @@ internal sealed partial class QueryPipeline
         _journal = journal;
         _logger = logger;
         _record = new RecordStage(logger);
-        var runner = new PolicyRunner(logger, time ?? TimeProvider.System);
+        _time = time ?? TimeProvider.System;
+        var runner = new PolicyRunner(logger, _time);
         _stages =
         [
             new ParseStage(),
+            new TsigStage(_time),
             new ValidateStage(),
             new MatchZoneStage(),
+            new TransferStage(),
             new EnrichStage(),
             new RouteStage(runner),
             new AnswerStage(runner),
@@ -60,7 +65,7 @@ internal sealed partial class QueryPipeline
             return context;
         }
 
-        context = new QueryContext { Slot = _journal?.AllocateSlot() };
+        context = new QueryContext { Slot = _journal?.AllocateSlot(), Time = _time };
         lock (_contexts)
         {
             _contexts.Add(context);
@@ -143,7 +148,16 @@ internal sealed partial class QueryPipeline
                 result = stages[i].Invoke(context);
             }
 
-            if (result != StageResult.Drop)
+            if (context.Transfer is { } transfer)
+            {
+                // The first message of a zone transfer: the transport asks for the others (ContinueTransfer).
+                context.ResponseLength = transfer.WriteNext(context, Now());
+                if (transfer.Done)
+                {
+                    Ended(context, transfer);
+                }
+            }
+            else if (result != StageResult.Drop)
             {
                 _sign.Invoke(context);
                 _finalize.Invoke(context);
@@ -167,6 +181,55 @@ internal sealed partial class QueryPipeline
         return context.ResponseLength;
     }
 
+    /// <summary>
+    /// Writes the next message of the zone transfer the context's query started into its response buffer and returns
+    /// its length; 0 when the transfer is done (or failed, which is logged and ends the stream).
+    /// </summary>
+    public int ContinueTransfer(QueryContext context)
+    {
+        if (context.Transfer is not { } transfer)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var length = transfer.Done ? 0 : transfer.WriteNext(context, Now());
+            if (transfer.Done)
+            {
+                context.Transfer = null;
+                if (length > 0)
+                {
+                    Ended(context, transfer);
+                }
+            }
+
+            return length;
+        }
+        catch (Exception ex)
+        {
+            context.Transfer = null;
+            Fail(context, ex);
+            return 0;
+        }
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>The last transfer out of each zone.</summary>
+    public Transfers.TransferLog Transfers { get; } = new();
+
+    private void Ended(QueryContext context, Transfers.OutgoingTransfer transfer)
+    {
+        var client = new System.Net.IPAddress(context.ClientAddress).ToString();
+        Transfers.Add(transfer.Zone.Origin, new(_time.GetUtcNow(), client, transfer.Kind, transfer.Zone.Serial, transfer.Records, transfer.Messages));
+        LogTransferSent(transfer.Zone.Origin.ToString(), transfer.Zone.Serial, client, transfer.Kind, transfer.Records, transfer.Messages, context.Tsig.Key?.DisplayName ?? "none");
+    }
+
+    [LoggerMessage(EventId = EventIds.TransferSent, EventName = nameof(EventIds.TransferSent), Level = LogLevel.Information,
+        Message = "Zone '{Zone}' serial {Serial} sent to {Client} ({Kind}): {Records} records in {Messages} messages, TSIG key {Key}.")]
+    private partial void LogTransferSent(string zone, uint serial, string client, Transfers.TransferKind kind, long records, int messages, string key);
+
     /// <summary>A stage threw: answer SERVFAIL if the header was readable, count it, log at most once a second.</summary>
     private void Fail(QueryContext context, Exception ex)
     {
@@ -180,6 +243,7 @@ internal sealed partial class QueryPipeline
         }
 
         context.ResponseLength = 0;
+        context.Transfer = null;
         if (!context.HeaderValid)
         {
             return;

@@ -42,6 +42,10 @@ public static class RecordType
     public const ushort NSEC = 47;
     /// <summary>DNSSEC public key.</summary>
     public const ushort DNSKEY = 48;
+    /// <summary>Child DS (RFC 7344): the DS the child wants its parent to publish.</summary>
+    public const ushort CDS = 59;
+    /// <summary>Child DNSKEY (RFC 7344).</summary>
+    public const ushort CDNSKEY = 60;
     /// <summary>The name does not exist: a type bit only, in compact denial's NSEC (RFC 9824); queries for it are FORMERR.</summary>
     public const ushort NXNAME = 128;
     /// <summary>TLS certificate association.</summary>
@@ -70,10 +74,6 @@ public static class RecordType
     public const ushort CAA = 257;
     /// <summary>Location (RFC 1876).</summary>
     public const ushort LOC = 29;
-    /// <summary>Child DS (RFC 7344).</summary>
-    public const ushort CDS = 59;
-    /// <summary>Child DNSKEY (RFC 7344).</summary>
-    public const ushort CDNSKEY = 60;
 
     private static readonly FrozenDictionary<string, ushort> s_byName = new Dictionary<string, ushort>(StringComparer.OrdinalIgnoreCase)
     {

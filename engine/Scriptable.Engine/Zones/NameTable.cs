@@ -46,6 +46,21 @@ internal sealed class NameTable<T>
         Count = list.Count;
     }
 
+    /// <summary>Every value, in no particular order (zone transfers walk a zone's nodes with it).</summary>
+    public IEnumerable<T> Values
+    {
+        get
+        {
+            foreach (var value in _values)
+            {
+                if (value is not null)
+                {
+                    yield return value;
+                }
+            }
+        }
+    }
+
     /// <summary>Number of names held.</summary>
     public int Count { get; }
 

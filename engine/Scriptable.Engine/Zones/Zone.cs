@@ -44,6 +44,9 @@ public sealed class Zone
     /// <summary>Every node by lowered wire name, empty non-terminals included.</summary>
     internal NameTable<ZoneNode> Nodes { get; }
 
+    /// <summary>Every node, in no particular order, empty non-terminals included.</summary>
+    public IEnumerable<ZoneNode> AllNodes => Nodes.Values;
+
     /// <summary>Finds the node of a name, or null.</summary>
     public ZoneNode? Find(DnsName name) => Nodes.Find(name);
 

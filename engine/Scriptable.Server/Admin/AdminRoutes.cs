@@ -17,9 +17,11 @@ internal static class AdminRoutes
         "GET /status: zones and their load errors, policies, geo databases, health summary",
         "GET /stats: responses by rcode and the duration histogram since start (the status page's rates)",
         "GET /policies: every policy file, its version, counters and last errors",
+        "GET /zones: each zone's serial, journal, transfer access, NOTIFY targets and last transfer out",
         "GET /health: every health check and group, its state and why",
         "PUT /health/{name}/override {\"state\": \"down|up|drain\", \"expires\": \"10m\", \"reason\": \"...\"}",
         "DELETE /health/{name}/override",
+        "GET /cluster: cluster mode: etcd reachable or not, the live nodes, when each was last heard, the policies hash each serves",
         "GET /metrics: Prometheus text format",
         "GET /quarantine: policy versions quarantined after the process died in them, and what serves instead",
         "DELETE /quarantine/{hash}: release a quarantined version (it loads again)",
@@ -39,8 +41,10 @@ internal static class AdminRoutes
         app.MapGet("/policies", (HttpContext context) => Results.Json(server.Policies.Files.Select(f => Describe(f, context.AdminAccess()))));
         StatusPage.Map(app);
         StatsRoutes.Map(app, server);
+        ZonesRoutes.Map(app, server);
         HealthRoutes.Map(app, server);
         QuarantineRoutes.Map(app, server);
+        ClusterRoutes.Map(app, server);
     }
 
     private static object Status(ScriptableServer server, AdminAccess access)

@@ -20,9 +20,10 @@ internal static class HealthRoutes
         {
             checks = server.Health.Statuses.Select(s => Describe(s, context.AdminAccess())),
             overrides = server.Health.Overrides.ToDictionary(o => o.Key, o => Describe(o.Value)),
-            overridesFile = server.OverridesFile,
+            overridesFile = server.Cluster is null ? server.OverridesFile : null,
+            overridesStore = server.Cluster is { } cluster ? $"etcd {cluster.Prefix}/overrides/" : null,
         }));
-        app.MapPut("/health/{name}/override", async (string name, HttpRequest request) =>
+        app.MapPut("/health/{name}/override", async (string name, HttpRequest request, CancellationToken cancellationToken) =>
         {
             // A name that is no check or group would be kept and never read: a typo, said as one.
             var known = server.Health.Statuses.Select(s => s.Name).ToList();
@@ -41,7 +42,7 @@ internal static class HealthRoutes
             OverrideRequest? body;
             try
             {
-                body = await request.ReadFromJsonAsync<OverrideRequest>().ConfigureAwait(false);
+                body = await request.ReadFromJsonAsync<OverrideRequest>(cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException ex)
             {
@@ -78,28 +79,35 @@ internal static class HealthRoutes
             }
 
             var value = new HealthOverride(kind, expires, body.Reason, now);
-            return Save(server, name, value) ?? Results.Json(new { name, @override = Describe(value) });
+            return await SaveAsync(server, name, value, cancellationToken).ConfigureAwait(false) ?? Results.Json(new { name, @override = Describe(value) });
         });
-        app.MapDelete("/health/{name}/override", (string name) =>
+        app.MapDelete("/health/{name}/override", async (string name, CancellationToken cancellationToken) =>
         {
             if (!server.Health.Overrides.ContainsKey(name))
             {
                 return Results.NotFound(new { error = $"'{name}' has no override" });
             }
 
-            return Save(server, name, null) ?? Results.Json(new { name, cleared = true });
+            return await SaveAsync(server, name, null, cancellationToken).ConfigureAwait(false) ?? Results.Json(new { name, cleared = true });
         });
     }
 
     private const string BodyHint = "{\"state\": \"down\" | \"up\" | \"drain\", \"expires\": \"10m\" (optional), \"reason\": \"...\" (optional)}";
 
-    /// <summary>Sets or clears an override; null when saved, else the 500 that says the file could not be written (nothing changed).</summary>
-    private static IResult? Save(ScriptableServer server, string name, HealthOverride? value)
+    /// <summary>
+    /// Sets or clears an override; null when saved, else the 500 that says the file could not be written, or in cluster
+    /// mode the 503 that says etcd could not take it (nothing changed, on any node).
+    /// </summary>
+    private static async Task<IResult?> SaveAsync(ScriptableServer server, string name, HealthOverride? value, CancellationToken cancellationToken)
     {
         try
         {
-            server.SetOverride(name, value);
+            await server.SetOverrideAsync(name, value, cancellationToken).ConfigureAwait(false);
             return null;
+        }
+        catch (Cluster.ClusterUnavailableException ex)
+        {
+            return Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -130,6 +138,7 @@ internal static class HealthRoutes
         checkState = status.CheckState.ToString().ToLowerInvariant(),
         since = status.Since,
         reason = status.Reason,
+        vote = status.Vote,
 
         // What a command printed may hold anything: only for requests with the token.
         output = access.SeesOutput() ? status.Output : null,

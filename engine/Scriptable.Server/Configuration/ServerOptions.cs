@@ -112,6 +112,18 @@ public sealed class ServerOptions
     /// <summary>The query log: one line per answered query (off by default).</summary>
     public Observability.QueryLog.QueryLogConfig QueryLog { get; set; } = new();
 
+    /// <summary>TSIG keys: signed queries are verified with them, and transfers and NOTIFYs name them.</summary>
+    public TsigConfig Tsig { get; set; } = new();
+
+    /// <summary>Per-zone settings, keyed by the zone's name (<c>Zones:example.org:Transfer:Allow</c>): transfers, NOTIFY, serial policy.</summary>
+    public Dictionary<string, ZoneOptions> Zones { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The engine's TSIG keys and transfer settings (call <see cref="Validate"/> first: invalid entries are left out).</summary>
+    public Engine.Transfers.TransferSettings ToTransferSettings() => TransferOptions.ToSettings(Tsig, Zones, []);
+
+    /// <summary>Cluster mode: overrides, membership and health shared through etcd (off by default).</summary>
+    public Cluster.ClusterConfig Cluster { get; set; } = new();
+
     /// <summary>
     /// The configuration file the options were read from (set by the command line, not bound): one of the server's
     /// own files, never read as data (it may hold the admin token).
@@ -246,8 +258,10 @@ public sealed class ServerOptions
         }
 
         errors.AddRange(Health.Commands.Validate());
+        TransferOptions.ToSettings(Tsig, Zones, errors);
         errors.AddRange(Dnstap.Validate());
         errors.AddRange(QueryLog.Validate());
+        errors.AddRange(Cluster.Validate());
 
         if (!Enum.IsDefined(Policy.Fallback))
         {

@@ -10,6 +10,7 @@ using Scriptable.Policies;
 using Scriptable.Engine.Pipeline;
 using Scriptable.Engine.Trial;
 using Scriptable.Engine.Zones;
+using Scriptable.Server.Cluster;
 using Scriptable.Server.Configuration;
 using Scriptable.Server.Transport;
 
@@ -52,8 +53,14 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     private readonly Observability.Dnstap.DnstapWriter? _dnstap;
     private readonly Observability.QueryLog.QueryLogWriter? _queryLog;
     private readonly Observability.ObservabilityMetrics _observabilityMetrics;
+    private readonly ClusterNode? _cluster;
+    private readonly ClusterMetrics? _clusterMetrics;
+    private string _policiesHash = "";
     private int _forceNext;
     private bool _closed;
+    private readonly Engine.Transfers.ZoneVersions _versions = new();
+    private readonly Engine.Transfers.NotifySender _notify;
+    private readonly Engine.Transfers.TransferMetrics _transferMetrics;
 
     /// <summary>The exit code when the server exits on purpose (too many threads stuck in policy code).</summary>
     public const int ExitCodeStuck = 70;
@@ -70,6 +77,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             EdnsBufferSize = options.EdnsBufferSize,
             Nsid = options.Nsid,
             EcsTrusted = [.. options.Geo.EcsTrusted.Select(n => System.Net.IPNetwork.Parse(n))],
+            Transfers = options.ToTransferSettings(),
         };
         // Containment first: it reads what a crashed predecessor left before anything loads (Containment/README.md).
         var threads = options.UdpThreads > 0 ? options.UdpThreads : ServerOptions.DefaultUdpThreads;
@@ -100,7 +108,8 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             MaxStuckThreads = options.Policy.MaxStuckThreads,
         }, containmentLogger, ExitOnPurpose);
         _health = new HealthMonitor(loggerFactory.CreateLogger("Scriptable.Health"), TimeProvider.System, PublishHealth,
-            new HealthMonitorOptions { MeterFactory = MeterFactory, MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes), CommandChecks = _loader.Options.CommandChecks });
+            new HealthMonitorOptions { MeterFactory = MeterFactory, MaxConcurrentProbes = Math.Max(1, options.Health.MaxConcurrentProbes), CommandChecks = _loader.Options.CommandChecks,
+                ProbeAgent = options.Cluster.Enabled ? $"scriptable-health (node {options.Cluster.NodeName})" : "scriptable-health" });
         _metrics = new DnsMetrics(Pipeline, () => _loader.Policies.Stats, MeterFactory);
         _tcpMetrics = new TcpMetrics(TcpCounters, () => OpenTcpConnections, MeterFactory);
         _serverMetrics = new ServerMetrics(() => Interlocked.Read(ref _zoneLoadFailures), () => ZoneResult.Failed.Count, MeterFactory);
@@ -122,7 +131,16 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         }
 
         Pipeline.Taps = taps;
+        _notify = new Engine.Transfers.NotifySender(loggerFactory.CreateLogger("Scriptable.Transfers"), TimeProvider.System);
+        _transferMetrics = new Engine.Transfers.TransferMetrics(Pipeline.Transfers, _notify, () => Pipeline.Snapshot, MeterFactory);
         _observabilityMetrics = new Observability.ObservabilityMetrics(_dnstap, _queryLog, MeterFactory);
+
+        // Cluster mode: overrides, membership and observations through etcd (Cluster/README.md); off without Cluster:Etcd.
+        if (options.Cluster.Enabled)
+        {
+            _cluster = new ClusterNode(options.Cluster, _health, Registration, SaveClusterOverrides, loggerFactory.CreateLogger("Scriptable.Cluster"));
+            _clusterMetrics = new ClusterMetrics(_cluster, MeterFactory);
+        }
     }
 
     /// <summary>The dnstap writer, or null when dnstap is off.</summary>
@@ -204,6 +222,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     /// <summary>The policy worker processes (tests read their process ids).</summary>
     public Engine.Isolation.PolicyWorkers Workers => _workers;
 
+    /// <summary>This node's membership of a cluster, or null on a single node (no <c>Cluster:Etcd</c>).</summary>
+    public ClusterNode? Cluster => _cluster;
+
     /// <summary>The health checker: states, overrides.</summary>
     public HealthMonitor Health => _health;
 
@@ -237,6 +258,12 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         // Watching before the first load: a load stuck in a policy's static fields is seen too.
         _watchdog.Start();
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (_cluster is not null)
+        {
+            // Before the first answer: the cluster's overrides (etcd's, or the copy kept from the last session) apply.
+            await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _trial?.Serving();
         if (_options.Watch)
         {
@@ -353,12 +380,41 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             LogGeo(reload.Geo);
             LogHealthConfig(reload.HealthResult);
             _health.Apply(reload.Health);
-            LoadOverrides();
+            if (_cluster is null || !_formerOverridesChecked)
+            {
+                // In cluster mode the file is etcd's copy, read once at start for when etcd is away.
+                LoadOverrides();
+            }
+
+            if (_cluster is not null)
+            {
+                Volatile.Write(ref _policiesHash, PoliciesHash.Compute(_options.Policies));
+                _cluster.ConfigurationApplied();
+            }
+
             _workers.Prepare(reload.Geo.Databases);
+
+            // Serials by each zone's policy, and the journal IXFR answers from (Transfers/README.md).
+            var versions = _versions.Apply(reload.Zones.Zones, Config.Transfers, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
+            foreach (var warning in versions.Warnings)
+            {
+                LogSerialNotIncreased(warning);
+            }
+
+            var served = new ZoneSet(versions.Served);
+            var keys = LoadKeys(served);
             lock (_publishGate)
             {
                 // Under the gate, with the monitor's latest map: a health change and a reload cannot undo each other.
-                Pipeline.Publish(new ServerSnapshot(reload.Zones, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, LoadKeys(reload.Zones)));
+                Pipeline.Publish(new ServerSnapshot(served, Config, reload.Policies.Policies, _health.Current, reload.Geo.Databases, keys, versions.Journals));
+            }
+
+            foreach (var changed in versions.Changed)
+            {
+                if (Config.Transfers.For(changed.Origin).Notify is { Count: > 0 } targets)
+                {
+                    _notify.Notify(changed, targets);
+                }
             }
 
             foreach (var retired in reload.Policies.Retired)
@@ -440,7 +496,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         lock (_publishGate)
         {
             var current = Pipeline.Snapshot;
-            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec));
+            Pipeline.Publish(new ServerSnapshot(current.Zones, current.Config, current.Policies, map, current.Geo, current.Dnssec, current.Journals));
         }
     }
 
@@ -492,6 +548,51 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         foreach (var name in current.Keys.Where(n => !loaded.Overrides.ContainsKey(n)).ToList())
         {
             _health.SetOverride(name, null);
+        }
+    }
+
+    /// <summary>
+    /// Sets or clears an override for the admin endpoint: in cluster mode through etcd, for every node (throws
+    /// <see cref="ClusterUnavailableException"/> when etcd cannot take it: nothing changed), else in the
+    /// overrides file (<see cref="SetOverride"/>).
+    /// </summary>
+    public Task SetOverrideAsync(string name, HealthOverride? value, CancellationToken cancellationToken)
+    {
+        if (_cluster is not null)
+        {
+            return _cluster.SetOverrideAsync(name, value, cancellationToken);
+        }
+
+        SetOverride(name, value);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>This node's registration in the cluster: its addresses, start, version and policies hash.</summary>
+    private ClusterMember Registration() => new(
+        _options.Cluster.NodeName,
+        UdpEndPoints.Select(ListenAddress.Format).ToList(),
+        AdminEndPoint is { } admin ? $"http://{ListenAddress.Format(admin)}/" : null,
+        StartedAt,
+        ServerMetrics.Version,
+        Volatile.Read(ref _policiesHash));
+
+    /// <summary>
+    /// Cluster mode keeps a copy of the cluster's overrides in the overrides file, so that a node restarted while etcd
+    /// is away still serves the drains it knew.
+    /// </summary>
+    private void SaveClusterOverrides()
+    {
+        lock (_overridesGate)
+        {
+            try
+            {
+                HealthOverrideStore.Save(OverridesFile, _health.Overrides);
+                _overridesStamp = Stamp(new FileInfo(OverridesFile));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogOverridesUnreadable($"{OverridesFile}: the copy of the cluster's overrides could not be saved: {ex.Message}");
+            }
         }
     }
 
@@ -710,7 +811,15 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         await _reloadLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_cluster is not null)
+            {
+                // Leaves the cluster (its lease revoked: its registration and observations go at once).
+                await _cluster.DisposeAsync().ConfigureAwait(false);
+                _clusterMetrics?.Dispose();
+            }
+
             await _health.DisposeAsync().ConfigureAwait(false);
+            _notify.Dispose();
         }
         finally
         {
@@ -752,6 +861,7 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
         _tcpMetrics.Dispose();
         _serverMetrics.Dispose();
         _dnssecMetrics.Dispose();
+        _transferMetrics.Dispose();
         MeterFactory.Dispose();
         _trial?.Dispose();
         if (!_closed)
@@ -787,6 +897,9 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.ZoneNotServed, EventName = nameof(EventIds.ZoneNotServed), Level = LogLevel.Error,
         Message = "Zone '{Zone}' failed to load and is not served (queries for it are refused).")]
     private partial void LogZoneNotServed(string zone);
+
+    [LoggerMessage(EventId = EventIds.SerialNotIncreased, EventName = nameof(EventIds.SerialNotIncreased), Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogSerialNotIncreased(string warning);
 
     [LoggerMessage(EventId = EventIds.ZonesPublished, EventName = nameof(EventIds.ZonesPublished), Level = LogLevel.Information,
         Message = "Serving {Count} zones ({Failed} failed to load) and {Policies} policy names.")]

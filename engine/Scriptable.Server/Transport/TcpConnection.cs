@@ -263,8 +263,12 @@ internal sealed class TcpConnection
                         {
                             if (fullCount > 0)
                             {
-                                // No context is held while a client takes its time.
-                                Release(ref context);
+                                // No context is held while a client takes its time (unless a transfer it started goes on).
+                                if (context.Transfer is null)
+                                {
+                                    Release(ref context);
+                                }
+
                                 await SendAsync(full, fullCount).ConfigureAwait(false);
                             }
                         }
@@ -273,6 +277,14 @@ internal sealed class TcpConnection
                             ArrayPool<byte>.Shared.Return(full);
                         }
                     }
+                }
+
+                if (context?.Transfer is not null)
+                {
+                    // A zone transfer: its first message is in the output; the others follow, one send each.
+                    await SendAsync(output!, pending).ConfigureAwait(false);
+                    pending = 0;
+                    await TransferAsync(context).ConfigureAwait(false);
                 }
 
                 if (++answered % YieldEvery == 0)
@@ -304,6 +316,27 @@ internal sealed class TcpConnection
             {
                 ArrayPool<byte>.Shared.Return(output);
             }
+        }
+    }
+
+    /// <summary>Sends the further messages of the zone transfer the context's query started, each under the send deadline.</summary>
+    private async ValueTask TransferAsync(QueryContext context)
+    {
+        var pipeline = _owner.Pipeline;
+        var frame = ArrayPool<byte>.Shared.Rent(2 + QueryContext.MaxMessageSize);
+        try
+        {
+            while (pipeline.ContinueTransfer(context) is var length and > 0)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)length);
+                context.Response.AsSpan(0, length).CopyTo(frame.AsSpan(2));
+                await SendAsync(frame, 2 + length).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            context.Transfer = null;
+            ArrayPool<byte>.Shared.Return(frame);
         }
     }
 

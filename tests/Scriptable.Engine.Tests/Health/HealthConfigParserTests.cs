@@ -58,6 +58,22 @@ public sealed class HealthConfigParserTests
         Assert.Equal(1, config.Groups[1].MinUp);
     }
 
+    [Fact]
+    public void Parse_Quorum_FromCheckElseDefaults()
+    {
+        var result = HealthConfigParser.Parse("defaults: { quorum: all }\nchecks:\n  eu: { tcp: 192.0.2.1:80, quorum: one }\n  na: { tcp: 192.0.2.2:80 }\n  ap: { tcp: 192.0.2.3:80, quorum: 2 }\n", "health.yaml");
+
+        var checks = result.Config!.Checks.ToDictionary(c => c.Name);
+        Assert.Equal("one", checks["eu"].Quorum.ToString());
+        Assert.Equal("all", checks["na"].Quorum.ToString());
+        Assert.Equal(new HealthQuorum(HealthQuorumKind.Count, 2), checks["ap"].Quorum);
+        Assert.Equal(HealthQuorum.Majority, HealthConfigParser.Parse("checks:\n  eu: { tcp: 192.0.2.1:80 }\n", "health.yaml").Config!.Checks[0].Quorum);
+
+        var probers = HealthConfigParser.Parse("defaults: { probers: 2 }\nchecks:\n  eu: { tcp: 192.0.2.1:80 }\n  na: { tcp: 192.0.2.2:80, probers: all }\n", "health.yaml").Config!.Checks;
+        Assert.Equal(2, probers[0].Probers);
+        Assert.Equal(0, probers[1].Probers);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("# nothing yet\n")]
@@ -81,7 +97,7 @@ public sealed class HealthConfigParserTests
 
     [Theory]
     [InlineData("checks:\n  eu: { http: http://192.0.2.1/, intervall: 5s }\n",
-        "health.yaml(2,34): error HLT012: 'intervall' is not a check setting (http, tcp, dns, command, method, host, expect, body, tls-verify, query, interval, timeout, rise, fall, initial); did you mean 'interval'?")]
+        "health.yaml(2,34): error HLT012: 'intervall' is not a check setting (http, tcp, dns, command, method, host, expect, body, tls-verify, query, interval, timeout, rise, fall, initial, quorum, probers); did you mean 'interval'?")]
     [InlineData("checks:\n  eu:\n    http: http://192.0.2.1/\n    tcp: 192.0.2.1:80\n",
         "health.yaml(4,5): error HLT011: check 'eu' has 2 probes (http, tcp): give one")]
     [InlineData("checks:\n  eu: { interval: 5s }\n",
@@ -118,6 +134,12 @@ public sealed class HealthConfigParserTests
         "health.yaml(2,42): error HLT020: expect is a status (200) or a range (200-399) between 100 and 599, not '200-99'")]
     [InlineData("checks:\n  eu: { tcp: 192.0.2.1:80, initial: sideways }\n",
         "health.yaml(2,37): error HLT021: initial is up or down, not 'sideways'")]
+    [InlineData("checks:\n  eu: { tcp: 192.0.2.1:80, quorum: most }\n",
+        "health.yaml(2,36): error HLT040: quorum is one, majority, all or a number of nodes from 1 to 1000, not 'most'")]
+    [InlineData("checks:\n  eu: { tcp: 192.0.2.1:80, probers: some }\n",
+        "health.yaml(2,37): error HLT041: probers is a number of nodes from 1 to 1000, or all, not 'some'")]
+    [InlineData("defaults: { quorum: 0 }\n",
+        "health.yaml(1,21): error HLT040: quorum is one, majority, all or a number of nodes from 1 to 1000, not '0'")]
     [InlineData("checks:\n  na: { tcp: 192.0.2.1:80, method: GET }\n",
         "health.yaml(2,28): error HLT022: 'method' is a setting of http checks, and 'na' is a tcp check")]
     [InlineData("checks:\n  eu: { http: http://192.0.2.1/, tls-verify: maybe }\n",
@@ -131,7 +153,7 @@ public sealed class HealthConfigParserTests
     [InlineData("check:\n  eu: { tcp: 192.0.2.1:80 }\n",
         "health.yaml(1,1): error HLT004: 'check' is not a top-level key (defaults, checks, groups); did you mean 'checks'?")]
     [InlineData("defaults: { intervals: 5s }\n",
-        "health.yaml(1,13): error HLT028: 'intervals' is not a default setting (interval, timeout, rise, fall, initial); did you mean 'interval'?")]
+        "health.yaml(1,13): error HLT028: 'intervals' is not a default setting (interval, timeout, rise, fall, initial, quorum, probers); did you mean 'interval'?")]
     [InlineData("checks: [eu, na]\n",
         "health.yaml(1,9): error HLT003: 'checks' is a list; write a mapping of check names to settings, such as eu: { http: http://192.0.2.1/health }")]
     [InlineData("checks:\n  eu: { tcp: 192.0.2.1:80 }\ngroups:\n  europe: { members: [eu, eu3] }\n",

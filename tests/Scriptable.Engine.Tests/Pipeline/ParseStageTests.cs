@@ -123,7 +123,7 @@ public class ParseStageTests
     }
 
     [Theory]
-    [InlineData(RecordType.AXFR, DnsClass.IN, ResponseCode.Refused)]
+    [InlineData(RecordType.AXFR, DnsClass.IN, ResponseCode.FormErr)] // AXFR over UDP, as BIND answers it (SecondariesTests asks BIND)
     [InlineData(RecordType.IXFR, DnsClass.IN, ResponseCode.Refused)]
     [InlineData(RecordType.A, DnsClass.CH, ResponseCode.Refused)]
     [InlineData(RecordType.A, DnsClass.ANY, ResponseCode.Refused)]

@@ -17,15 +17,17 @@ internal sealed class HttpProber : IHealthProber
     private readonly HttpMethod _method;
     private readonly byte[]? _body;
     private readonly int _maxBodyBytes;
+    private readonly string _agent;
 
     /// <summary>Creates the prober of one check, on the shared client.</summary>
-    public HttpProber(HttpProbeConfig config, HttpClient client, int maxBodyBytes)
+    public HttpProber(HttpProbeConfig config, HttpClient client, int maxBodyBytes, string agent = "scriptable-health")
     {
         _config = config;
         _client = client;
         _method = new HttpMethod(config.Method);
         _body = config.Body is null ? null : Encoding.UTF8.GetBytes(config.Body);
         _maxBodyBytes = maxBodyBytes;
+        _agent = agent;
     }
 
     /// <inheritdoc />
@@ -38,7 +40,7 @@ internal sealed class HttpProber : IHealthProber
             request.Headers.Host = host;
         }
 
-        request.Headers.TryAddWithoutValidation("User-Agent", "scriptable-health");
+        request.Headers.TryAddWithoutValidation("User-Agent", _agent);
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
         var reason = status is >= 100 and <= 599 ? StatusReasons[status - 100] : "HTTP " + status.ToString(CultureInfo.InvariantCulture);

@@ -7,7 +7,8 @@ namespace Scriptable.Engine.Pipeline.Stages;
 /// Finalize: encodes the response (Knot <c>process_query.c</c> <c>process_query_out</c>): header, the
 /// question as the client sent it (0x20 case kept), the planned sections with name compression, and the
 /// OPT record. Over UDP the size limit is 512 without EDNS, else min(client, our buffer); an RRset that
-/// does not fit is left out whole and TC is set; OPT always fits because its room is reserved first.
+/// does not fit is left out whole and TC is set; OPT and TSIG always fit because their room is reserved first.
+/// The answer to a signed query is signed last (RFC 8945: the TSIG record ends the message).
 /// </summary>
 internal sealed class FinalizeStage : QueryStage
 {
@@ -38,7 +39,10 @@ internal sealed class FinalizeStage : QueryStage
             }
         }
 
-        writer.Reset(context.Response, limit - optSize);
+        var tsig = context.Tsig;
+        var signed = tsig.Present && (tsig.Key is not null || tsig.Error != 0);
+        var tsigSize = signed ? Transfers.TsigCodec.ResponseSize(tsig) : 0;
+        writer.Reset(context.Response, limit - optSize - tsigSize);
         writer.WriteUInt32(0);
         writer.WriteUInt32(0);
         writer.WriteUInt32(0);
@@ -91,9 +95,14 @@ internal sealed class FinalizeStage : QueryStage
         BinaryPrimitives.WriteUInt16BigEndian(header[6..], (ushort)anCount);
         BinaryPrimitives.WriteUInt16BigEndian(header[8..], (ushort)nsCount);
         BinaryPrimitives.WriteUInt16BigEndian(header[10..], (ushort)arCount);
-        context.ResponseLength = writer.Position;
+        context.ResponseLength = signed
+            ? Transfers.TsigCodec.Sign(context.Response, writer.Position, tsig, Now(context))
+            : writer.Position;
         return StageResult.Continue;
     }
+
+    /// <summary>Seconds since the epoch, for TSIG (signed answers only).</summary>
+    private static long Now(QueryContext context) => context.Time.GetUtcNow().ToUnixTimeSeconds();
 
     /// <summary>
     /// Writes a section's RRsets whole. An RRset that does not fit ends the section and sets TC, unless the

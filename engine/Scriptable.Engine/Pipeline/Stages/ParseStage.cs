@@ -81,9 +81,20 @@ internal sealed class ParseStage : QueryStage
                 context.HasEdns = false;
                 return context.Respond(ResponseCode.FormErr);
             }
+
+            if (type == RecordType.TSIG)
+            {
+                if (i != arCount - 1 || pos != packet.Length)
+                {
+                    // RFC 8945 section 5.1: the TSIG record is the last of the message.
+                    return context.Respond(ResponseCode.FormErr);
+                }
+
+                context.Tsig.Found(start);
+            }
         }
 
-        // Octets past the counted records are ignored, as most servers do.
+        // Octets past the counted records are ignored, as most servers do (a signed message has none: its MAC covers all).
         return StageResult.Continue;
     }
 
@@ -162,7 +173,7 @@ internal sealed class ParseStage : QueryStage
     }
 
     /// <summary>Skips a possibly compressed name; -1 if malformed.</summary>
-    private static int SkipName(ReadOnlySpan<byte> packet, int pos)
+    internal static int SkipName(ReadOnlySpan<byte> packet, int pos)
     {
         var length = 0;
         while (pos < packet.Length)

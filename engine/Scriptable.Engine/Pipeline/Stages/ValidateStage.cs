@@ -5,7 +5,7 @@ namespace Scriptable.Engine.Pipeline.Stages;
 /// <summary>
 /// Validate: checks what kind of query this is, in the order of NSD's <c>query_process</c>: opcode QUERY
 /// (else NOTIMP), EDNS version 0 (else BADVERS), class IN (else REFUSED), a type that can be asked (meta
-/// types: FORMERR or NOTIMP; zone transfers: REFUSED).
+/// types: FORMERR or NOTIMP; zone transfers go on to the Transfer stage).
 /// </summary>
 internal sealed class ValidateStage : QueryStage
 {
@@ -34,9 +34,6 @@ internal sealed class ValidateStage : QueryStage
             case RecordType.OPT or RecordType.TSIG or RecordType.TKEY or RecordType.NXNAME or 0:
                 // NXNAME is a bit of compact denial's NSEC, never a question (RFC 9824 section 3.4).
                 return context.Respond(ResponseCode.FormErr);
-            case RecordType.AXFR or RecordType.IXFR:
-                // Zone transfers are not offered (RFC 5936 section 4.2: REFUSED when not permitted).
-                return context.Respond(ResponseCode.Refused);
             case RecordType.MAILA or RecordType.MAILB:
                 return context.Respond(ResponseCode.NotImp);
             default:

@@ -75,4 +75,8 @@ public sealed record LocalAnswer(
     IReadOnlyList<LocalRecord> Additional,
     int? EcsScope,
     LocalExplanation Why,
-    byte[] Wire);
+    byte[] Wire)
+{
+    /// <summary>For a signed zone asked with DO: each RRSIG of the answer and authority sections, and whether it validates against the zone's DNSKEY (and why not).</summary>
+    public IReadOnlyList<string> Signatures { get; init; } = [];
+}

@@ -43,6 +43,9 @@ public sealed class LocalServer : IDisposable
         _context.Isolated = true;
     }
 
+    /// <summary>The signed zones and their keys (<c>scriptable query --dnssec</c> reads the key folder); none by default.</summary>
+    public Dnssec.SigningSet Signing { get; set; } = Dnssec.SigningSet.Empty;
+
     /// <summary>The largest time budget of the folder's policies (how long one question may run in policy code).</summary>
     public TimeSpan MaxTimeBudget
     {
@@ -148,7 +151,7 @@ public sealed class LocalServer : IDisposable
                 throw new InvalidOperationException("The server sent no answer.");
             }
 
-            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray(), Explain(_context, question));
+            return Describe(_context, name, _context.Response.AsSpan(0, length).ToArray(), Explain(_context, question), _time.GetUtcNow());
         }
     }
 
@@ -182,7 +185,7 @@ public sealed class LocalServer : IDisposable
             databases = _loaded.Geo.Databases;
         }
 
-        return new ServerSnapshot(_loaded.Zones, new DnsConfig(), _loaded.Policies.Policies, StatedHealth(question), databases);
+        return new ServerSnapshot(_loaded.Zones, new DnsConfig(), _loaded.Policies.Policies, StatedHealth(question), databases, Signing);
     }
 
     private GeoDatabase OpenDatabase(string file)
@@ -341,7 +344,7 @@ public sealed class LocalServer : IDisposable
         return data;
     }
 
-    private static LocalAnswer Describe(QueryContext context, string qname, byte[] wire, LocalExplanation why)
+    private static LocalAnswer Describe(QueryContext context, string qname, byte[] wire, LocalExplanation why, DateTimeOffset now)
     {
         // The plan is what Finalize encoded; sections it had to leave out (TC) are dropped here likewise.
         int Count(int offset) => (wire[offset] << 8) | wire[offset + 1];
@@ -357,7 +360,54 @@ public sealed class LocalServer : IDisposable
             Records(plan.Additional, Count(10) - hasOpt, qname, wire, ref at),
             context.Ecs.Present ? context.EcsScope : null,
             why,
-            wire);
+            wire)
+        {
+            Signatures = CheckSignatures(context, now),
+        };
+    }
+
+    /// <summary>Each RRSIG of the answer and authority sections checked against the RRset it covers and the zone's key.</summary>
+    private static List<string> CheckSignatures(QueryContext context, DateTimeOffset now)
+    {
+        var lines = new List<string>();
+        if (context.Zone is not { } zone || context.Snapshot.Dnssec.Find(zone.Origin) is not { Broken: false } keys)
+        {
+            return lines;
+        }
+
+        foreach (var section in new[] { context.Plan.Answer, context.Plan.Authority })
+        {
+            var items = section.Items;
+            for (var i = 0; i < items.Length; i++)
+            {
+                if (items[i].Set.Type != RecordType.RRSIG)
+                {
+                    continue;
+                }
+
+                var rrsig = items[i].Set.Records[0].Wire;
+                var covered = (ushort)((rrsig[0] << 8) | rrsig[1]);
+                var tag = (ushort)((rrsig[16] << 8) | rrsig[17]);
+                var owner = items[i].Owner ?? context.QName.ToDnsName();
+                Zones.RRset? set = null;
+                for (var j = 0; j < i && set is null; j++)
+                {
+                    if (items[j].Set.Type == covered && (items[j].Owner ?? context.QName.ToDnsName()).Equals(owner))
+                    {
+                        set = items[j].Set;
+                    }
+                }
+
+                var key = keys.Keys.FirstOrDefault(k => k.Tag == tag);
+                var verdict = set is null ? "covers no RRset of the section"
+                    : key is null ? $"key {tag} is not in the zone's DNSKEY RRset"
+                    : Dnssec.RrsigSigner.Verify(key, rrsig, owner.LowerWire, set, now) is { } why ? "does not validate: " + why
+                    : "validates";
+                lines.Add($"RRSIG {RecordType.ToText(covered)} {owner} key {tag}: {verdict}");
+            }
+        }
+
+        return lines;
     }
 
     /// <summary>

@@ -105,13 +105,13 @@ internal static class QueryCommand
             }
 
             var folder = parse.GetValue(policies) ?? DefaultFolder.Find(options) ?? EmbeddedPolicies.Extract();
-            return Run(folder, question, [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases], options.Policy.ToOptions(), Console.Out, Console.Error, options.ToFolderOptions(folder));
+            return Run(folder, question, [.. parse.GetValue(geo) ?? [], .. options.Geo.Databases], options.Policy.ToOptions(), Console.Out, Console.Error, options.ToFolderOptions(folder), options.Dnssec.ResolveKeys(folder));
         });
         return command;
     }
 
     /// <summary>Loads the folder, asks, prints; returns the exit code (0 answered, 1 the folder does not load, 2 a bad question).</summary>
-    public static int Run(string folder, LocalQuestion question, IReadOnlyList<string> geo, Engine.Policies.PolicyOptions? policyOptions, TextWriter output, TextWriter errors, Engine.Model.FolderOptions? folderOptions = null)
+    public static int Run(string folder, LocalQuestion question, IReadOnlyList<string> geo, Engine.Policies.PolicyOptions? policyOptions, TextWriter output, TextWriter errors, Engine.Model.FolderOptions? folderOptions = null, string? keys = null)
     {
         if (!Directory.Exists(folder))
         {
@@ -132,6 +132,17 @@ internal static class QueryCommand
 
         using (server)
         {
+            if (question.DnssecOk && keys is not null)
+            {
+                // With --dnssec, the zones the key folder signs are signed as the server signs them.
+                var keyErrors = new List<string>();
+                server.Signing = Engine.Dnssec.SigningSet.Load(keys, server.Loaded.Zones.Zones.Select(z => z.Origin), null, keyErrors);
+                foreach (var error in keyErrors)
+                {
+                    errors.WriteLine(error);
+                }
+            }
+
             LocalAnswer answer;
             try
             {
@@ -148,6 +159,15 @@ internal static class QueryCommand
 
             WarnUnknownChecks(server, question, errors);
             output.Write(DigText.Format(question, answer));
+            if (answer.Signatures.Count > 0)
+            {
+                output.WriteLine(";; DNSSEC:");
+                foreach (var line in answer.Signatures)
+                {
+                    output.WriteLine(";; " + line);
+                }
+            }
+
             output.WriteLine(";; WHY:");
             foreach (var line in answer.Why.Lines())
             {

@@ -91,10 +91,11 @@ internal sealed class AnswerStage : QueryStage
             var node = result.Node;
             // RFC 8482 minimal ANY, on both transports as Knot does: the node's first RRset by type.
             var set = qtype == RecordType.ANY ? (node.Sets.Length > 0 ? node.Sets[0] : null) : node.Find(qtype);
-            if (set is null && node.IsApex && qtype is RecordType.DNSKEY or RecordType.CDS or RecordType.CDNSKEY
+            if (node.IsApex && qtype is RecordType.DNSKEY or RecordType.CDS or RecordType.CDNSKEY
                 && !context.Snapshot.Dnssec.IsEmpty && context.Snapshot.Dnssec.Find(zone.Origin) is { Broken: false } keys)
             {
-                // A signed zone publishes its keys at the apex: DNSKEY, and CDS/CDNSKEY for parents that scan (RFC 7344).
+                // A signed zone publishes its own keys at the apex (DNSKEY, and CDS/CDNSKEY for parents that scan, RFC
+                // 7344), not key records left in its zone file, whose private keys it does not hold.
                 set = keys.ApexSet(qtype);
             }
 

@@ -157,7 +157,13 @@ internal sealed class SignStage
                 types.Add(RecordType.AAAA);
             }
 
-            types.RemoveAll(t => t == context.QType);
+            for (var i = types.Count - 1; i >= 0; i--)
+            {
+                if (types[i] == context.QType)
+                {
+                    types.RemoveAt(i);
+                }
+            }
         }
 
         name ??= context.QName.ToDnsName();

@@ -8,7 +8,7 @@
 #   fstrm_capture (fstrm-bin), dnstap-ldns and protoc (protobuf-compiler): the dnstap
 #   tests' readers; named (bind9, bind9-utils), nsd, unbound and etcd (etcd-server,
 #   etcd-client): the servers the zone, transfer, DNSSEC and cluster tests start
-#   themselves; delv, ldns-verify-zone (ldnsutils) and dnsviz: DNSSEC validators;
+#   themselves; delv (bind9-dnsutils): a second DNSSEC validator;
 # then the public country database of the default policies folder
 # (scripts/geo-db.sh, into policies/_geo/). With --run: only curl, dig and the
 # database (what scripts/run.sh and the README's first queries need).
@@ -48,8 +48,6 @@ NEEDS=(
   "unbound unbound"
   "etcd etcd-server"
   "etcdctl etcd-client"
-  "ldns-verify-zone ldnsutils"
-  "dnsviz dnsviz"
 )
 if [[ "${1:-}" == --run ]]; then
   NEEDS=("curl curl" "dig bind9-dnsutils")

@@ -20,6 +20,7 @@ internal static class EventIds
     public const int DnssecKeyError = 250;
     public const int DnssecZoneUnsignable = 251;
     public const int DnssecZoneSigned = 252;
+    public const int DnssecZoneTransferredUnsigned = 253;
 
     // 4xx: policies.
     public const int PolicyFailed = 400;

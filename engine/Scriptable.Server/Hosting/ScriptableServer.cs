@@ -480,6 +480,10 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
             else if (previous.Find(keys.Origin) != keys)
             {
                 LogZoneSigned(keys.Origin.ToString(), string.Join(", ", keys.Keys.Select(k => $"{(k.IsKsk ? "KSK" : "ZSK")} {k.Tag}")), folder);
+                if (Config.Transfers.For(keys.Origin) is { } transfer && (transfer.Allow.Count > 0 || transfer.Notify.Count > 0))
+                {
+                    LogZoneTransferredUnsigned(keys.Origin.ToString());
+                }
             }
         }
 
@@ -496,6 +500,10 @@ internal sealed partial class ScriptableServer : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.DnssecZoneSigned, EventName = nameof(EventIds.DnssecZoneSigned), Level = LogLevel.Information,
         Message = "Zone '{Zone}' is signed with {Keys} from '{Folder}'.")]
     private partial void LogZoneSigned(string zone, string keys, string folder);
+
+    [LoggerMessage(EventId = EventIds.DnssecZoneTransferredUnsigned, EventName = nameof(EventIds.DnssecZoneTransferredUnsigned), Level = LogLevel.Warning,
+        Message = "Zone '{Zone}' is signed online but has secondaries (its Transfer settings): they get it unsigned by AXFR/IXFR, and validating resolvers reject what they would serve. Let only Scriptable nodes (with a copy of the key folder) serve a signed zone.")]
+    private partial void LogZoneTransferredUnsigned(string zone);
 
     /// <summary>Publishes a new health map into the snapshot queries read (called by the monitor).</summary>
     private void PublishHealth(HealthMap map)

@@ -136,7 +136,7 @@ internal static partial class RDataText
             }
 
             case Alpn:
-                foreach (var item in SplitValueList(text!))
+                foreach (var item in SplitValueList(text!) ?? [[]])
                 {
                     if (item.Length is 0 or > 255)
                     {
@@ -179,38 +179,37 @@ internal static partial class RDataText
         return null;
     }
 
-    /// <summary>A comma-separated list whose items may hold <c>\,</c> (RFC 9460 appendix A.1), each decoded to octets.</summary>
-    private static List<byte[]> SplitValueList(string text)
+    /// <summary>
+    /// A comma-separated list whose items may hold <c>\,</c> (RFC 9460 appendix A.1), each decoded to octets; null when
+    /// an item's escapes are malformed.
+    /// </summary>
+    private static List<byte[]>? SplitValueList(string text)
     {
-        var items = new List<byte[]>();
-        var item = new WireBuilder();
-
         // Split at the commas that are not escaped, then decode each item's escapes.
-        var start = 0;
-        var raw = text;
         var pieces = new List<string>();
-        for (var i = 0; i < raw.Length; i++)
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (raw[i] == '\\')
+            if (text[i] == '\\')
             {
                 i++;
-                continue;
             }
-
-            if (raw[i] == ',')
+            else if (text[i] == ',')
             {
-                pieces.Add(raw[start..i]);
+                pieces.Add(text[start..i]);
                 start = i + 1;
             }
         }
 
-        pieces.Add(raw[start..]);
+        pieces.Add(text[start..]);
+        var items = new List<byte[]>(pieces.Count);
+        var item = new WireBuilder();
         foreach (var piece in pieces)
         {
             item.Clear();
             if (PresentationText.WriteText(piece, item) is not null)
             {
-                return [[]];
+                return null;
             }
 
             items.Add(item.Written.ToArray());

@@ -15,7 +15,10 @@ internal sealed partial class DnsHostedService : IHostedService, IAsyncDisposabl
 {
     private readonly ScriptableServer _server;
     private readonly ILogger _logger;
+    private readonly Lock _startGate = new();
     private PosixSignalRegistration? _hangup;
+    private bool _started;
+    private bool _reloadWhenStarted;
 
     /// <summary>Creates the service.</summary>
     public DnsHostedService(ServerOptions options, IReadOnlyList<IPEndPoint> listen, ILoggerFactory loggerFactory)
@@ -27,15 +30,39 @@ internal sealed partial class DnsHostedService : IHostedService, IAsyncDisposabl
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Registered before the server starts: SIGHUP's default action ends the process, and `systemctl reload`
+        // (or a script) may send it as soon as the server says it listens. One that comes while starting is
+        // carried out once the start is done.
         if (!OperatingSystem.IsWindows())
         {
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
                 LogReloadRequested();
+                lock (_startGate)
+                {
+                    if (!_started)
+                    {
+                        _reloadWhenStarted = true;
+                        return;
+                    }
+                }
+
                 _ = _server.RequestReloadAsync();
             });
+        }
+
+        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        bool reload;
+        lock (_startGate)
+        {
+            _started = true;
+            reload = _reloadWhenStarted;
+        }
+
+        if (reload)
+        {
+            _ = _server.RequestReloadAsync();
         }
     }
 

@@ -110,13 +110,16 @@ public sealed class TestServer : IAsyncDisposable
         File.Move(full + ".tmp~", full, overwrite: true);
     }
 
-    /// <summary>Starts a server for an existing policies folder (the folder is left in place on dispose).</summary>
-    public static async Task<TestServer> StartInFolderAsync(string policies, Action<ServerOptions>? configure = null)
+    /// <summary>
+    /// Starts a server for an existing policies folder (the folder is left in place on dispose), on
+    /// <paramref name="listen"/> (UDP and TCP) or 127.0.0.1 port 0.
+    /// </summary>
+    public static async Task<TestServer> StartInFolderAsync(string policies, Action<ServerOptions>? configure = null, IPEndPoint? listen = null)
     {
         var options = new ServerOptions { Policies = policies, UdpThreads = 2, Admin = { Listen = "off" }, StateDirectory = NewStateDirectory() };
         configure?.Invoke(options);
         var logs = new ListLoggerProvider();
-        var server = new ScriptableServer(options, [new IPEndPoint(IPAddress.Loopback, 0)], logs);
+        var server = new ScriptableServer(options, [listen ?? new IPEndPoint(IPAddress.Loopback, 0)], logs);
         await server.StartAsync(CancellationToken.None);
         return new TestServer(server, policies, logs, ownsFolder: false);
     }

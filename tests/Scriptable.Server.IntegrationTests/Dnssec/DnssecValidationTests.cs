@@ -15,7 +15,8 @@ namespace Scriptable.Server.IntegrationTests.Dnssec;
 /// </summary>
 public sealed class DnssecValidationTests(DnssecValidationTests.Fixture fixture) : IClassFixture<DnssecValidationTests.Fixture>
 {
-    private const string ExampleOrg = """
+    /// <summary>example.org: static data, a CNAME to the policy <c>pol</c>, a wildcard, a cut with DS and one without.</summary>
+    internal const string ExampleOrg = """
         $ORIGIN example.org.
         $TTL 3600
         @        IN SOA ns1 hostmaster (2024010101 3600 600 604800 300)
@@ -58,9 +59,7 @@ public sealed class DnssecValidationTests(DnssecValidationTests.Fixture fixture)
             _root = Directory.CreateTempSubdirectory("scriptable-dnssec-").FullName;
             var policies = Path.Combine(_root, "policies");
             FolderCopy.Tree(RepositoryPaths.Combine("examples", "geo-failover"), policies, path => path.EndsWith("README.md", StringComparison.Ordinal));
-            Directory.CreateDirectory(Path.Combine(policies, "example.org"));
-            await File.WriteAllTextAsync(Path.Combine(policies, "example.org", "example.org.zone"), ExampleOrg.Replace("\n        ", "\n", StringComparison.Ordinal));
-            await File.WriteAllTextAsync(Path.Combine(policies, "example.org", "pol.csx"), "return Answer.Address(\"192.0.2.77\").WithTtl(60);\n");
+            await WriteExampleOrgAsync(policies);
 
             var keys = Path.Combine(_root, "keys");
             var environment = new Dictionary<string, string> { ["SCRIPTABLE_Dnssec__Keys"] = keys };
@@ -72,11 +71,11 @@ public sealed class DnssecValidationTests(DnssecValidationTests.Fixture fixture)
                 var ds = await Run(environment, "dnssec", "ds", zone);
                 Assert.Equal(0, ds.Exit);
                 DsOutput += ds.Output;
-                anchors.AddRange(ds.Output.Split('\n').Where(line => line.Contains(" IN DS ", StringComparison.Ordinal)));
+                anchors.AddRange(DsLines(ds.Output));
             }
 
             Server = await TestServer.StartInFolderAsync(policies, options => options.Dnssec.Keys = keys);
-            Unbound = await UnboundResolver.StartAsync(Server.Udp, ["example.org", "example.com"], anchors);
+            Unbound = await UnboundResolver.StartAsync([Server.Udp], ["example.org", "example.com"], anchors);
             Anchors = Path.Combine(_root, "anchors.conf");
             await File.WriteAllLinesAsync(Anchors, anchors.Select(line =>
             {
@@ -85,7 +84,8 @@ public sealed class DnssecValidationTests(DnssecValidationTests.Fixture fixture)
             }));
         }
 
-        private static async Task<(int Exit, string Output)> Run(Dictionary<string, string> environment, params string[] args)
+        /// <summary>Runs the <c>scriptable</c> program to its end (a minute at most).</summary>
+        internal static async Task<(int Exit, string Output)> Run(Dictionary<string, string> environment, params string[] args)
         {
             await using var process = ServerProcess.Start(Path.GetTempPath(), environment, args);
             Assert.True(await process.WaitForExitAsync(60000), "scriptable " + string.Join(' ', args) + " did not exit\n" + process.Output);
@@ -111,14 +111,19 @@ public sealed class DnssecValidationTests(DnssecValidationTests.Fixture fixture)
         }
     }
 
-    private async Task<DnsMessage> Resolve(string name, ushort type)
+    /// <summary>Writes the example.org zone folder (<see cref="ExampleOrg"/> and its policy <c>pol</c>) into <paramref name="policies"/>.</summary>
+    internal static async Task WriteExampleOrgAsync(string policies)
     {
-        var response = await DnsWire.UdpAsync(fixture.Unbound.EndPoint, RawQuery.Build(name, type, recursionDesired: true, edns: new Edns(DnssecOk: true)), 3000);
-        Assert.NotNull(response);
-        var message = Responses.Parse(response);
-        Assert.True(message.IsAuthenticData, $"{name} {RecordType.ToText(type)}: no AD ({message.ReturnCode}); unbound said:\n{fixture.Unbound.Output}");
-        return message;
+        Directory.CreateDirectory(Path.Combine(policies, "example.org"));
+        await File.WriteAllTextAsync(Path.Combine(policies, "example.org", "example.org.zone"), ExampleOrg.Replace("\n        ", "\n", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(policies, "example.org", "pol.csx"), "return Answer.Address(\"192.0.2.77\").WithTtl(60);\n");
     }
+
+    /// <summary>The DS records (zone-file lines) of <c>scriptable dnssec ds</c>'s output.</summary>
+    internal static IEnumerable<string> DsLines(string dsOutput) =>
+        dsOutput.Split('\n').Where(line => line.Contains(" IN DS ", StringComparison.Ordinal));
+
+    private Task<DnsMessage> Resolve(string name, ushort type) => fixture.Unbound.ResolveSecureAsync(name, type);
 
     [ToolFact("unbound", "unbound")]
     public async Task Validate_StaticData_Authenticated()

@@ -6,7 +6,8 @@ namespace Scriptable.Server.IntegrationTests.Dnssec;
 
 /// <summary>
 /// unbound (Debian's <c>unbound</c>, installed by scripts/setup.sh) as a validating resolver on a loopback port: the
-/// zones' DS records as trust anchors, each zone a stub pointing at our server. Killed on dispose.
+/// zones' DS records as trust anchors, each zone a stub pointing at our servers (unbound picks one per query, and
+/// another when one does not answer). Killed on dispose.
 /// </summary>
 public sealed class UnboundResolver : IAsyncDisposable
 {
@@ -28,8 +29,12 @@ public sealed class UnboundResolver : IAsyncDisposable
     /// <summary>What unbound logged (validation failures with val-log-level 2).</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts unbound trusting <paramref name="trustAnchors"/> (DS lines) for <paramref name="zones"/> served at <paramref name="server"/>.</summary>
-    public static async Task<UnboundResolver> StartAsync(IPEndPoint server, IReadOnlyList<string> zones, IReadOnlyList<string> trustAnchors)
+    /// <summary>
+    /// Starts unbound trusting <paramref name="trustAnchors"/> (DS lines) for <paramref name="zones"/> served at
+    /// <paramref name="servers"/>; with <paramref name="tcpUpstream"/> it asks them over TCP only, so that a stopped
+    /// server is a refused connection, passed over at once, rather than a UDP timeout.
+    /// </summary>
+    public static async Task<UnboundResolver> StartAsync(IReadOnlyList<IPEndPoint> servers, IReadOnlyList<string> zones, IReadOnlyList<string> trustAnchors, bool tcpUpstream = false)
     {
         var unbound = ExternalTool.Require("unbound");
         var failures = new List<string>();
@@ -54,6 +59,7 @@ public sealed class UnboundResolver : IAsyncDisposable
                   val-log-level: 2
                   num-threads: 1
                   so-reuseport: no
+                  tcp-upstream: {(tcpUpstream ? "yes" : "no")}
 
                 """);
             foreach (var anchor in trustAnchors)
@@ -63,7 +69,11 @@ public sealed class UnboundResolver : IAsyncDisposable
 
             foreach (var zone in zones)
             {
-                config.Append($"stub-zone:\n  name: \"{zone}\"\n  stub-addr: {server.Address}@{server.Port}\n");
+                config.Append($"stub-zone:\n  name: \"{zone}\"\n");
+                foreach (var server in servers)
+                {
+                    config.Append($"  stub-addr: {server.Address}@{server.Port}\n");
+                }
             }
 
             await File.WriteAllTextAsync(Path.Combine(directory, "unbound.conf"), config.ToString());
@@ -104,6 +114,16 @@ public sealed class UnboundResolver : IAsyncDisposable
         }
 
         throw new InvalidOperationException("unbound did not start:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>Asks unbound (DO, RD) and asserts the answer is authenticated (AD), saying what unbound logged if not.</summary>
+    public async Task<ARSoft.Tools.Net.Dns.DnsMessage> ResolveSecureAsync(string name, ushort type)
+    {
+        var response = await DnsWire.UdpAsync(EndPoint, RawQuery.Build(name, type, recursionDesired: true, edns: new Edns(DnssecOk: true)), 3000);
+        Assert.True(response is not null, $"{name} {Engine.Protocol.RecordType.ToText(type)}: no answer from unbound; it said:\n{Output}");
+        var message = Responses.Parse(response);
+        Assert.True(message.IsAuthenticData, $"{name} {Engine.Protocol.RecordType.ToText(type)}: no AD ({message.ReturnCode}); unbound said:\n{Output}");
+        return message;
     }
 
     /// <inheritdoc />

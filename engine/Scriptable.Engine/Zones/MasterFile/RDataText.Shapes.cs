@@ -49,13 +49,7 @@ internal static partial class RDataText
             case RDataFieldKind.UInt16:
                 return UInt16(token, field.Name, w);
             case RDataFieldKind.UInt32:
-                if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-                {
-                    return $"bad {field.Name} '{text}' (expected 0-4294967295)";
-                }
-
-                w.WriteUInt32(number);
-                return null;
+                return UInt32(token, field.Name, w);
             case RDataFieldKind.Ttl:
                 if (!TtlText.TryParse(text, out var ttl))
                 {

@@ -538,17 +538,9 @@ internal static partial class RDataText
             return "DOA needs an enterprise, a type, a location, a media type and data (or '-')";
         }
 
-        foreach (var (field, what) in new[] { (f[0], "DOA enterprise"), (f[1], "DOA type") })
-        {
-            if (!uint.TryParse(field.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-            {
-                return $"bad {what} '{field.Text}' (expected 0-4294967295)";
-            }
-
-            w.WriteUInt32(value);
-        }
-
-        return UInt8(f[2], "DOA location", w)
+        return UInt32(f[0], "DOA enterprise", w)
+            ?? UInt32(f[1], "DOA type", w)
+            ?? UInt8(f[2], "DOA location", w)
             ?? PresentationText.WriteCharacterString(f[3].Text, w)
             ?? (f.Length == 5 && f[4].Text == "-" ? null : PresentationText.WriteBase64(f[4..], w, "DOA data"));
     }

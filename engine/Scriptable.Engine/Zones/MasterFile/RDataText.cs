@@ -123,12 +123,11 @@ internal static partial class RDataText
             return error;
         }
 
-        if (!uint.TryParse(f[2].Text, NumberStyles.None, CultureInfo.InvariantCulture, out var serial))
+        if (UInt32(f[2], "SOA serial", w) is { } serialError)
         {
-            return $"bad SOA serial '{f[2].Text}' (expected 0-4294967295)";
+            return serialError;
         }
 
-        w.WriteUInt32(serial);
         ReadOnlySpan<string> timers = ["refresh", "retry", "expire", "minimum"];
         for (var i = 0; i < timers.Length; i++)
         {
@@ -216,6 +215,17 @@ internal static partial class RDataText
         }
 
         w.WriteUInt16(value);
+        return null;
+    }
+
+    private static string? UInt32(MasterFileToken field, string what, WireBuilder w)
+    {
+        if (!uint.TryParse(field.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return $"bad {what} '{field.Text}' (expected 0-4294967295)";
+        }
+
+        w.WriteUInt32(value);
         return null;
     }
 

@@ -222,7 +222,10 @@ internal static class ZoneBuilder
 
     private const ushort Nsec3 = 50, Nsec3Param = 51;
 
-    /// <summary>The node whose DNAME redirects <paramref name="name"/> (a name strictly below it, in the zone), or null.</summary>
+    /// <summary>
+    /// The node whose DNAME redirects <paramref name="name"/> (a name strictly below it, in the zone), or null: the
+    /// <see cref="ZoneNode.Redirect"/> of the name's node, or of its closest existing ancestor.
+    /// </summary>
     private static ZoneNode? DnameAbove(DnsName name, DnsName origin, Dictionary<DnsName, ZoneNode> nodes)
     {
         if (!name.IsSubdomainOf(origin))
@@ -230,21 +233,14 @@ internal static class ZoneBuilder
             return null;
         }
 
-        ZoneNode? found = null;
-        for (var ancestor = name.Parent; ancestor.LabelCount >= origin.LabelCount; ancestor = ancestor.Parent)
+        var closest = name;
+        while (!nodes.ContainsKey(closest))
         {
-            if (nodes.TryGetValue(ancestor, out var node) && node.Dname is not null && node.Cut is null)
-            {
-                found = node;
-            }
-
-            if (ancestor.LabelCount == origin.LabelCount)
-            {
-                break;
-            }
+            closest = closest.Parent;
         }
 
-        return found;
+        var redirect = nodes[closest].Redirect;
+        return redirect is not null && !(closest.Equals(name) && redirect == nodes[closest]) ? redirect : null;
     }
 
     private static RRset MakeSet(DnsName owner, ushort type, List<ResourceRecord> rrs, List<ZoneDiagnostic> warnings)

@@ -218,8 +218,8 @@ internal sealed class AnswerStage : QueryStage
 
     /// <summary>
     /// Addresses of in-zone NS, MX, SRV, SVCB and HTTPS targets (RFC 1035 section 3.3 additional processing, RFC 9460
-    /// section 4.2; for a target of <c>.</c>, the owner itself, none: the client asks for its addresses anyway, and
-    /// knotd adds none).
+    /// section 4.2). An SVCB/HTTPS target of <c>.</c> adds nothing, as with knotd: the client asks for the owner's
+    /// addresses itself.
     /// </summary>
     internal static void AddAdditional(AnswerPlan plan, Zone zone, RRset set)
     {

@@ -32,35 +32,29 @@ internal static partial class RDataText
 
     private static bool TryParseSpecial(ushort type, ReadOnlySpan<MasterFileToken> f, DnsName origin, WireBuilder w, out string? error)
     {
-        error = type switch
+        (var known, error) = type switch
         {
-            Wks => ParseWks(f, w),
-            Isdn => f.Length is 1 or 2
+            Wks => (true, ParseWks(f, w)),
+            Isdn => (true, f.Length is 1 or 2
                 ? PresentationText.WriteCharacterString(f[0].Text, w) ?? (f.Length == 2 ? PresentationText.WriteCharacterString(f[1].Text, w) : null)
-                : "ISDN needs an ISDN address and an optional subaddress",
-            Nsap => f.Length == 1 && f[0].Text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+                : "ISDN needs an ISDN address and an optional subaddress"),
+            Nsap => (true, f.Length == 1 && f[0].Text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
                 ? DottedHex(f[0].Text[2..], w, "NSAP address")
-                : "NSAP needs one address written as 0x and hex digits",
-            Nxt => f.Length >= 1 ? Name(f[0], origin, w, "NXT next name") ?? OldTypeBitmap(f[1..], w) : "NXT needs a next name and types",
-            Atma => f.Length != 1 ? "ATMA needs one address"
-                : f[0].Text.StartsWith('+') ? E164(f[0].Text, w) : AtmaHex(f[0].Text, w),
-            A6 => ParseA6(f, origin, w),
-            Apl => ParseApl(f, w),
-            IpsecKey => ParseIpsecKey(f, origin, w),
-            Hip => ParseHip(f, origin, w),
-            Doa => ParseDoa(f, w),
-            AmtRelay => ParseAmtRelay(f, origin, w),
-            RecordType.LOC => ParseLoc(f, w),
-            RecordType.SVCB or RecordType.HTTPS => ParseSvcb(type, f, origin, w),
-            _ => "unknown",
+                : "NSAP needs one address written as 0x and hex digits"),
+            Nxt => (true, f.Length >= 1 ? Name(f[0], origin, w, "NXT next name") ?? OldTypeBitmap(f[1..], w) : "NXT needs a next name and types"),
+            Atma => (true, f.Length != 1 ? "ATMA needs one address"
+                : f[0].Text.StartsWith('+') ? E164(f[0].Text, w) : AtmaHex(f[0].Text, w)),
+            A6 => (true, ParseA6(f, origin, w)),
+            Apl => (true, ParseApl(f, w)),
+            IpsecKey => (true, ParseIpsecKey(f, origin, w)),
+            Hip => (true, ParseHip(f, origin, w)),
+            Doa => (true, ParseDoa(f, w)),
+            AmtRelay => (true, ParseAmtRelay(f, origin, w)),
+            RecordType.LOC => (true, ParseLoc(f, w)),
+            RecordType.SVCB or RecordType.HTTPS => (true, ParseSvcb(type, f, origin, w)),
+            _ => (false, (string?)null),
         };
-        if (error == "unknown")
-        {
-            error = null;
-            return false;
-        }
-
-        return true;
+        return known;
     }
 
     private static bool TryFormatSpecial(ushort type, ReadOnlySpan<byte> wire, StringBuilder sb)
